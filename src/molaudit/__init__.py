@@ -1,0 +1,70 @@
+"""molaudit: Jupyter-native batch validation and analytics for sets of molecules.
+
+>>> import molaudit
+>>> batch = molaudit.audit(["CCO", "c1ccccc1O", "not a smiles"], n_jobs=1, progress=False)
+>>> batch.table[["row", "status", "error_code"]]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import analytics
+from ._version import __version__
+from .analytics import AnalyticResult
+from .api import audit, batches, cache_info, load
+from .batch import Batch
+from .checks import CHECKS
+from .errors import ERROR_CODES, ColumnNotFoundError, MolauditWarning
+from .options import AuditOptions
+from .runner import AuditCancelled
+
+__all__ = [
+    "CHECKS",
+    "ERROR_CODES",
+    "AnalyticResult",
+    "AuditCancelled",
+    "AuditOptions",
+    "Batch",
+    "ColumnNotFoundError",
+    "MolauditWarning",
+    "Panel",
+    "__version__",
+    "analytics",
+    "audit",
+    "batches",
+    "cache_info",
+    "load",
+    "load_ipython_extension",
+]
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext molaudit``: register the ``%molaudit`` magics."""
+    from .notebook.magics import load_ipython_extension as _load
+
+    _load(ipython)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Panel":  # imported lazily: ipywidgets is not needed to audit
+        from .notebook.panel import Panel
+
+        return Panel
+    raise AttributeError(f"module 'molaudit' has no attribute {name!r}")
+
+
+def _register_magics_in_ipython() -> None:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is not None and hasattr(shell, "register_magics"):
+        try:
+            load_ipython_extension(shell)
+        except Exception:  # the notebook layer is optional for auditing
+            pass
+
+
+_register_magics_in_ipython()

@@ -1,0 +1,12 @@
+"""Analytics: pure functions of a batch's table and fingerprints, registered by name.
+
+Importing this package registers every analytic (cheap ones run after each audit).
+"""
+
+from __future__ import annotations
+
+# Registration happens on import; each module registers its analytics.
+from . import dedup, statistics  # noqa: F401  (cheap)
+from ._base import REGISTRY, AnalyticInput, AnalyticResult, AnalyticSpec, register
+
+__all__ = ["REGISTRY", "AnalyticInput", "AnalyticResult", "AnalyticSpec", "register"]

@@ -1,0 +1,435 @@
+"""The per-molecule audit: parse -> sanitize -> checks -> standardize -> profile.
+
+Runs in worker processes. :func:`audit_record` never raises for bad data: it returns a record
+with ``status='error'`` and the stage, code and message of the failure.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+from rdkit import Chem, rdBase
+from rdkit.Chem import rdinchi, rdMolHash
+from rdkit.Chem.Scaffolds import MurckoScaffold
+
+from .checks import CHECKS, score, status_for
+from .fingerprints import options_fingerprint
+from .fragments import classify_fragment
+from .options import AuditOptions
+from .properties import alerts, properties
+from .standardize import standardize
+
+__all__ = ["MoleculeTimeout", "audit_record", "error_record"]
+
+_NONMETALS = frozenset(
+    {1, 2, 5, 6, 7, 8, 9, 10, 14, 15, 16, 17, 18, 32, 33, 34, 35, 36, 51, 52, 53, 54, 85, 86}
+)
+
+# InChI reports these normalizations of perfectly good structures (zwitterions, nitro groups,
+# salts); they are not defects, so they do not become findings.
+_INCHI_NORMALIZATION_NOTES = frozenset(
+    {"Proton(s) added/removed", "Charges were rearranged", "Metal was disconnected"}
+)
+
+_PROBLEM_CODES = {
+    "AtomValenceException": "valence_error",
+    "AtomKekulizeException": "kekulization_error",
+    "KekulizeException": "kekulization_error",
+}
+
+
+class MoleculeTimeout(Exception):
+    """The molecule ran past its time limit (raised between stages or by SIGALRM)."""
+
+
+class _Deadline:
+    def __init__(self, seconds: float) -> None:
+        self.end = time.perf_counter() + seconds if seconds > 0 else math.inf
+
+    def check(self) -> None:
+        if time.perf_counter() > self.end:
+            raise MoleculeTimeout
+
+
+class _LogCollector(logging.Handler):
+    """Collects what RDKit logs while one molecule is read."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage().strip()
+        # RDKit prefixes its log lines with a timestamp like "[14:34:12] "
+        if text.startswith("[") and "] " in text[:12]:
+            text = text.split("] ", 1)[1]
+        if text:
+            self.messages.append(text)
+
+
+_collector = _LogCollector()
+
+
+@contextlib.contextmanager
+def rdkit_log_capture() -> Iterator[_LogCollector]:
+    """Route RDKit's log into a collector for the duration of a chunk, then restore it.
+
+    RDKit's errors carry the reason a record failed ("syntax error while parsing", ...); they
+    become the ``error_message`` instead of lines on stderr nobody can tie to a row.
+    """
+    logger = logging.getLogger("rdkit")
+    saved = (list(logger.handlers), logger.level, logger.propagate)
+    rdBase.LogToPythonLogger()
+    # the standardizer narrates every step at info level: costly and not a finding
+    rdBase.DisableLog("rdApp.info")
+    logger.handlers = [_collector]
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False
+    try:
+        yield _collector
+    finally:
+        logger.handlers, level, logger.propagate = saved[0], saved[1], saved[2]
+        logger.setLevel(level)
+
+
+def error_record(stage: str, code: str, message: str) -> dict[str, Any]:
+    """A record for a molecule that could not be audited."""
+    return {
+        "status": "error",
+        "error_stage": stage,
+        "error_code": code,
+        "error_message": message,
+        "score": 0,
+        "checks": "",
+        "check_messages": "",
+    }
+
+
+def _parse(text: str, kind: str, logs: _LogCollector) -> tuple[Chem.Mol | None, dict | None]:
+    """Parse and sanitize; on failure say which stage failed and why, in RDKit's words."""
+    if kind == "smiles":
+        mol = Chem.MolFromSmiles(text)
+    else:
+        mol = Chem.MolFromMolBlock(text)
+    if mol is not None:
+        return mol, None
+    # Diagnose: parse again without sanitizing to separate syntax from chemistry problems.
+    del logs.messages[:]
+    if kind == "smiles":
+        raw = Chem.MolFromSmiles(text, sanitize=False)
+    else:
+        raw = Chem.MolFromMolBlock(text, sanitize=False, removeHs=False)
+    if raw is None:
+        message = _parse_message(logs.messages) or "RDKit could not parse the record"
+        return None, error_record("parse", "parse_error", message)
+    problems = Chem.DetectChemistryProblems(raw)
+    if problems:
+        first = problems[0]
+        code = _PROBLEM_CODES.get(first.GetType(), "sanitization_error")
+        message = "; ".join(p.Message() for p in problems[:5])
+        return None, error_record("sanitize", code, message)
+    try:
+        Chem.SanitizeMol(raw)
+    except Exception as exc:
+        return None, error_record("sanitize", "sanitization_error", str(exc) or repr(exc))
+    return raw, None
+
+
+def _parse_message(lines: list[str]) -> str:
+    """RDKit's parser complaint, without its prefixes, keeping the caret line under the SMILES."""
+    kept = []
+    for line in lines:
+        line = line.removeprefix("SMILES Parse Error: ")
+        if line.startswith("Failed parsing SMILES"):
+            continue
+        kept.append(line)
+    return "\n".join(kept)
+
+
+def _fragment_checks(mol: Chem.Mol, fired: dict[str, str]) -> int:
+    frags = Chem.GetMolFrags(mol, asMols=True, sanitizeFrags=False)
+    if len(frags) <= 1:
+        return len(frags)
+    roles: dict[str, list[str]] = {"counterion": [], "solvent": [], "component": []}
+    for frag in frags:
+        role, name = classify_fragment(Chem.MolToSmiles(frag))
+        roles[role].append(name)
+    if roles["counterion"]:
+        fired["salt"] = ", ".join(roles["counterion"])
+    if roles["solvent"]:
+        fired["solvent"] = ", ".join(roles["solvent"])
+    if len(roles["component"]) >= 2:
+        fired["mixture"] = f"{len(roles['component'])} components: " + ", ".join(
+            roles["component"][:5]
+        )
+    return len(frags)
+
+
+def _atom_checks(mol: Chem.Mol, fired: dict[str, str]) -> None:
+    dummies = 0
+    radicals = []
+    isotopes = []
+    for atom in mol.GetAtoms():
+        if atom.GetAtomicNum() == 0:
+            dummies += 1
+        if atom.GetNumRadicalElectrons():
+            radicals.append(f"{atom.GetSymbol()}{atom.GetIdx()}")
+        if atom.GetIsotope():
+            isotopes.append(f"{atom.GetIsotope()}{atom.GetSymbol()}")
+    polymers = [
+        sg.GetProp("TYPE")
+        for sg in Chem.GetMolSubstanceGroups(mol)
+        if sg.HasProp("TYPE") and sg.GetProp("TYPE") in {"SRU", "COP", "MON", "MER", "CRO", "GRA"}
+    ]
+    if dummies or polymers:
+        parts = [f"{dummies} dummy atom(s)"] if dummies else []
+        parts += [f"polymer S-group {p}" for p in polymers]
+        fired["dummy_atoms"] = ", ".join(parts)
+    if radicals:
+        fired["radicals"] = "unpaired electrons on " + ", ".join(radicals[:10])
+    if isotopes:
+        fired["isotopes"] = ", ".join(sorted(set(isotopes)))
+    bonded_metals = sorted(
+        {
+            f"{atom.GetSymbol()} bonded to "
+            + ", ".join(sorted({n.GetSymbol() for n in atom.GetNeighbors()}))
+            for atom in mol.GetAtoms()
+            if atom.GetAtomicNum() not in _NONMETALS and atom.GetAtomicNum() and atom.GetDegree()
+        }
+    )
+    if bonded_metals:
+        fired["organometallic"] = "; ".join(bonded_metals)
+
+
+def _parent_checks(parent: Chem.Mol, options: AuditOptions, fired: dict[str, str]) -> None:
+    heavy = parent.GetNumHeavyAtoms()
+    if heavy < options.trivial_heavy_atoms:
+        fired["trivial_molecule"] = f"{heavy} heavy atom(s)"
+    elements = {a.GetAtomicNum() for a in parent.GetAtoms()}
+    if 6 not in elements and heavy:
+        fired["inorganic"] = "no carbon atom"
+    charges = [a.GetFormalCharge() for a in parent.GetAtoms() if a.GetFormalCharge()]
+    net = sum(charges)
+    if net:
+        fired["net_charge"] = f"net charge {net:+d}"
+    elif charges and not _only_adjacent_charge_pairs(parent):
+        fired["zwitterion"] = f"{len(charges)} charged atoms, net 0"
+    ring_sizes = [len(r) for r in parent.GetRingInfo().AtomRings()]
+    if ring_sizes and max(ring_sizes) >= options.macrocycle_size:
+        fired["macrocycle"] = f"{max(ring_sizes)}-membered ring"
+
+
+def _only_adjacent_charge_pairs(mol: Chem.Mol) -> bool:
+    """True when every charged atom has an oppositely charged neighbour (nitro, N-oxide, ...)."""
+    for atom in mol.GetAtoms():
+        charge = atom.GetFormalCharge()
+        if charge and not any(n.GetFormalCharge() * charge < 0 for n in atom.GetNeighbors()):
+            return False
+    return True
+
+
+def _stereo_checks(mol: Chem.Mol, fired: dict[str, str]) -> None:
+    centres = bonds = 0
+    undefined_centres: list[int] = []
+    undefined_bonds: list[int] = []
+    for info in Chem.FindPotentialStereo(mol):
+        unspecified = info.specified == Chem.StereoSpecified.Unspecified
+        if info.type == Chem.StereoType.Atom_Tetrahedral:
+            centres += 1
+            if unspecified:
+                undefined_centres.append(info.centeredOn)
+        elif info.type == Chem.StereoType.Bond_Double:
+            bonds += 1
+            if unspecified:
+                undefined_bonds.append(info.centeredOn)
+    if undefined_centres:
+        fired["undefined_stereocenter"] = (
+            f"{len(undefined_centres)} of {centres} stereocentre(s) undefined "
+            f"(atoms {', '.join(map(str, undefined_centres[:10]))})"
+        )
+    if undefined_bonds:
+        fired["undefined_double_bond_stereo"] = (
+            f"{len(undefined_bonds)} of {bonds} stereo double bond(s) undefined "
+            f"(bonds {', '.join(map(str, undefined_bonds[:10]))})"
+        )
+
+
+def _inchi(mol: Chem.Mol, fired: dict[str, str]) -> tuple[str, str]:
+    inchi, retcode, message, _log, _aux = rdinchi.MolToInchi(mol)
+    if not inchi:
+        fired["inchi_failed"] = message or f"InChI return code {retcode}"
+        return "", ""
+    if retcode == 1 and message:
+        stereo_known = "undefined_stereocenter" in fired or "undefined_double_bond_stereo" in fired
+        notes = [
+            m.strip()
+            for m in message.split(";")
+            if m.strip()
+            and m.strip() not in _INCHI_NORMALIZATION_NOTES
+            and not (stereo_known and "undefined stereo" in m.lower())
+        ]
+        if notes:
+            fired["inchi_warning"] = "; ".join(notes)
+    return inchi, rdinchi.InchiToInchiKey(inchi)
+
+
+def _roundtrip(smiles: str, fired: dict[str, str]) -> None:
+    again = Chem.MolFromSmiles(smiles)
+    if again is None:
+        fired["smiles_roundtrip"] = "canonical SMILES does not parse"
+    elif Chem.MolToSmiles(again) != smiles:
+        fired["smiles_roundtrip"] = "canonical SMILES changes when parsed again"
+
+
+def audit_record(
+    text: str | None, kind: str, options: AuditOptions
+) -> tuple[dict[str, Any], np.ndarray | None]:
+    """Audit one record.
+
+    Parameters
+    ----------
+    text : str or None
+        SMILES or molblock.
+    kind : {'smiles', 'molblock'}
+        What ``text`` is.
+    options : AuditOptions
+        Settings.
+
+    Returns
+    -------
+    tuple
+        ``(record, fingerprint)``: a dict with the audit columns of :mod:`molaudit.schema`
+        and the packed fingerprint of the standardized parent (None on error rows).
+    """
+    started = time.perf_counter()
+    stage = "parse"
+    try:
+        record, fp = _audit(text, kind, options, _Deadline(options.timeout), stage_box := [stage])
+    except MoleculeTimeout:
+        record, fp = (
+            error_record(
+                stage_box[0],
+                "timeout",
+                f"exceeded the per-molecule time limit of {options.timeout:g} s "
+                f"during stage '{stage_box[0]}'",
+            ),
+            None,
+        )
+    except Exception as exc:  # a bug or an RDKit exception we did not foresee: keep the row
+        record, fp = (
+            error_record(stage_box[0], "internal_error", f"{type(exc).__name__}: {exc}"),
+            None,
+        )
+    record["audit_ms"] = (time.perf_counter() - started) * 1000.0
+    return record, fp
+
+
+def _audit(
+    text: str | None, kind: str, options: AuditOptions, deadline: _Deadline, stage: list[str]
+) -> tuple[dict[str, Any], np.ndarray | None]:
+    if text is None or not str(text).strip():
+        return error_record("input", "empty_input", "no structure given"), None
+    text = str(text).strip() if kind == "smiles" else str(text)
+    logs = _collector
+    del logs.messages[:]
+    mol, failure = _parse(text, kind, logs)
+    if failure is not None:
+        return failure, None
+    deadline.check()
+    heavy = mol.GetNumHeavyAtoms()
+    if options.max_heavy_atoms and heavy > options.max_heavy_atoms:
+        return (
+            error_record(
+                "parse",
+                "too_large",
+                f"{heavy} heavy atoms > max_heavy_atoms={options.max_heavy_atoms}",
+            ),
+            None,
+        )
+    fired: dict[str, str] = {}
+    read_warnings = [m for m in logs.messages if m]
+    if read_warnings:
+        fired["rdkit_warning"] = "; ".join(dict.fromkeys(read_warnings))[:500]
+
+    stage[0] = "checks"
+    smiles = Chem.MolToSmiles(mol)
+    n_fragments = _fragment_checks(mol, fired)
+    _atom_checks(mol, fired)
+    _stereo_checks(mol, fired)
+    _roundtrip(smiles, fired)
+    deadline.check()
+
+    stage[0] = "standardize"
+    if options.standardize:
+        try:
+            parent, std_smiles, steps = standardize(
+                mol, smiles, canonical_tautomer=options.canonical_tautomer
+            )
+        except MoleculeTimeout:
+            raise
+        except Exception as exc:
+            return error_record("standardize", "standardization_error", str(exc) or repr(exc)), None
+    else:
+        parent, std_smiles, steps = mol, smiles, []
+    deadline.check()
+
+    stage[0] = "profile"
+    try:
+        _parent_checks(parent, options, fired)
+        inchi, inchikey = _inchi(mol, fired)
+        if parent is mol or std_smiles == smiles:
+            std_inchikey = inchikey
+        else:
+            std_inchi, _, _, _, _ = rdinchi.MolToInchi(parent)
+            std_inchikey = rdinchi.InchiToInchiKey(std_inchi) if std_inchi else ""
+        deadline.check()
+        tautomer_key = rdMolHash.MolHash(Chem.Mol(mol), rdMolHash.HashFunction.HetAtomTautomerv2)
+        flat = Chem.Mol(mol)
+        Chem.RemoveStereochemistry(flat)
+        stereo_key = Chem.MolToSmiles(flat)
+        scaffold = MurckoScaffold.GetScaffoldForMol(parent)
+        murcko = Chem.MolToSmiles(scaffold) if scaffold.GetNumAtoms() else ""
+        props = properties(parent)
+        deadline.check()
+        pains, brenk = alerts(parent) if options.alerts else ([], [])
+        if pains:
+            fired["pains_alert"] = ", ".join(pains)
+        if brenk:
+            fired["brenk_alert"] = ", ".join(brenk)
+        fp = options_fingerprint(parent, options)
+    except MoleculeTimeout:
+        raise
+    except Exception as exc:
+        return error_record("profile", "profile_error", f"{type(exc).__name__}: {exc}"), None
+
+    codes = [c for c in CHECKS if c in fired]  # severity order
+    record: dict[str, Any] = {
+        "status": status_for(codes),
+        "error_stage": None,
+        "error_code": None,
+        "error_message": None,
+        "score": score(codes),
+        "checks": ";".join(codes),
+        "check_messages": " | ".join(f"{c}: {fired[c]}" for c in codes),
+        "n_fragments": n_fragments,
+        "smiles": smiles,
+        "std_smiles": std_smiles,
+        "std_changed": bool(steps),
+        "std_steps": ";".join(steps),
+        "inchi": inchi,
+        "inchikey": inchikey,
+        "std_inchikey": std_inchikey,
+        "tautomer_key": tautomer_key,
+        "stereo_key": stereo_key,
+        "murcko_scaffold": murcko,
+        **props,
+        "pains_alerts": ";".join(pains),
+        "brenk_alerts": ";".join(brenk),
+    }
+    return record, fp

@@ -1,0 +1,62 @@
+"""Physico-chemical properties, QED and structural alerts of a (standardized) molecule."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from rdkit import Chem
+from rdkit.Chem import QED, Descriptors, rdMolDescriptors
+from rdkit.Chem.FilterCatalog import FilterCatalog, FilterCatalogParams
+
+__all__ = ["alerts", "properties"]
+
+
+def properties(mol: Chem.Mol) -> dict[str, float | int | bool]:
+    """Properties of ``mol`` (see :mod:`molaudit.schema` for the meaning of each key).
+
+    QED's own descriptor set is computed once and its MW, cLogP, TPSA and HBD are reused, so
+    QED costs only its HBA count and alert matching on top of the usual descriptors.
+    """
+    qed_props = QED.properties(mol)
+    mw = qed_props.MW
+    clogp = qed_props.ALOGP
+    tpsa = qed_props.PSA
+    hbd = qed_props.HBD
+    hba = rdMolDescriptors.CalcNumHBA(mol)
+    rotb = rdMolDescriptors.CalcNumRotatableBonds(mol)
+    lipinski = int(mw > 500) + int(clogp > 5) + int(hbd > 5) + int(hba > 10)
+    return {
+        "mw": mw,
+        "exact_mass": Descriptors.ExactMolWt(mol),
+        "clogp": clogp,
+        "tpsa": tpsa,
+        "hbd": hbd,
+        "hba": hba,
+        "rotatable_bonds": rotb,
+        "heavy_atoms": mol.GetNumHeavyAtoms(),
+        "rings": rdMolDescriptors.CalcNumRings(mol),
+        "aromatic_rings": rdMolDescriptors.CalcNumAromaticRings(mol),
+        "fsp3": rdMolDescriptors.CalcFractionCSP3(mol),
+        "formal_charge": Chem.GetFormalCharge(mol),
+        "qed": QED.qed(mol, qedProperties=qed_props),
+        "lipinski_violations": lipinski,
+        "veber_pass": bool(rotb <= 10 and tpsa <= 140),
+    }
+
+
+@lru_cache(maxsize=1)
+def _catalog() -> FilterCatalog:
+    params = FilterCatalogParams()
+    params.AddCatalog(FilterCatalogParams.FilterCatalogs.PAINS)
+    params.AddCatalog(FilterCatalogParams.FilterCatalogs.BRENK)
+    return FilterCatalog(params)
+
+
+def alerts(mol: Chem.Mol) -> tuple[list[str], list[str]]:
+    """Names of the PAINS and Brenk alerts ``mol`` matches (each name once, sorted)."""
+    pains: set[str] = set()
+    brenk: set[str] = set()
+    for entry in _catalog().GetMatches(mol):
+        name = entry.GetDescription()
+        (pains if entry.GetProp("FilterSet").startswith("PAINS") else brenk).add(name)
+    return sorted(pains), sorted(brenk)

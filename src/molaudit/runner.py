@@ -1,0 +1,460 @@
+"""Run the per-molecule audit over a batch: cache lookups in the parent, misses in a pool.
+
+Phase 1 (parent): a key per record from (pipeline version, options digest, structure); hits are
+decoded from the cache, identical structures are audited once. Phase 2: the misses go to a joblib
+pool in chunks (one task per molecule made a peer 5.6x slower) and come back in any order; each
+finished chunk is written to the cache at once, so an interrupted run resumes where it stopped.
+
+A worker that dies (segfault, OOM kill, SIGKILL, hard timeout) does not lose the batch: each
+worker journals the position it is working on; after a crash the molecule(s) being processed are
+re-run alone in a fresh process, the guilty one becomes an ``error``/``worker_crashed`` row
+(``timeout`` when the hard CPU limit killed it) and everything else is re-queued.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import signal
+import struct
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from joblib import Parallel, delayed
+
+from .cache import Store, decode_molecule, digest, encode_molecule, pipeline_version
+from .options import AuditOptions
+from .pipeline import MoleculeTimeout, audit_record, error_record, rdkit_log_capture
+
+__all__ = ["AuditCancelled", "RunStats", "run_audit"]
+
+BACKENDS = ("loky", "threading", "sequential", "dask")
+_PROCESS_BACKENDS = ("loky", "dask")
+
+
+class AuditCancelled(KeyboardInterrupt):
+    """The audit was cancelled; finished chunks are in the cache and a re-run resumes."""
+
+
+@dataclass
+class RunStats:
+    """What a run did: counts and timings (seconds)."""
+
+    n_records: int = 0
+    n_unique: int = 0
+    cache_hits: int = 0
+    computed: int = 0
+    chunks: int = 0
+    worker_crashes: int = 0
+    cache_write_failures: int = 0
+    seconds_lookup: float = 0.0
+    seconds_compute: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+
+# ------------------------------------------------------------------------------- workers
+class _Alarm:
+    """SIGALRM-based soft limit: raises MoleculeTimeout between RDKit calls once armed."""
+
+    armed = False
+
+    @classmethod
+    def handler(cls, signum: int, frame: Any) -> None:
+        if cls.armed:
+            cls.armed = False
+            raise MoleculeTimeout
+
+
+def _audit_chunk(
+    texts: list[str | None],
+    kind: str,
+    options: AuditOptions,
+    journal: str | None,
+    hard_limit: bool,
+) -> list[bytes]:
+    """Audit a chunk in a worker; returns one cache blob per record, in chunk order."""
+    use_signals = threading.current_thread() is threading.main_thread() and options.timeout > 0
+    if use_signals:
+        previous_alarm = signal.signal(signal.SIGALRM, _Alarm.handler)
+        if hard_limit:
+            # Default action of SIGPROF terminates the process: the parent sees a crash and
+            # isolates the molecule. This catches a single C++ call that never returns.
+            signal.signal(signal.SIGPROF, signal.SIG_DFL)
+    fd = os.open(journal, os.O_WRONLY | os.O_CREAT, 0o600) if journal else None
+    out: list[bytes] = []
+    try:
+        with rdkit_log_capture():
+            for position, text in enumerate(texts):
+                if fd is not None:
+                    os.pwrite(fd, struct.pack("<q", position), 0)
+                if options._test_crash_on and text == options._test_crash_on:
+                    os.kill(os.getpid(), signal.SIGKILL)
+                if use_signals:
+                    _Alarm.armed = True
+                    signal.setitimer(signal.ITIMER_REAL, options.timeout)
+                    if hard_limit:
+                        signal.setitimer(signal.ITIMER_PROF, 3 * options.timeout + 5)
+                try:
+                    record, fp = audit_record(text, kind, options)
+                finally:
+                    if use_signals:
+                        _Alarm.armed = False
+                        signal.setitimer(signal.ITIMER_REAL, 0)
+                        if hard_limit:
+                            signal.setitimer(signal.ITIMER_PROF, 0)
+                out.append(encode_molecule(record, fp))
+    finally:
+        if fd is not None:
+            os.close(fd)
+            try:
+                os.unlink(journal)
+            except OSError:
+                pass
+        if use_signals:
+            signal.signal(signal.SIGALRM, previous_alarm)
+    return out
+
+
+# ------------------------------------------------------------------------------- parent
+def molecule_key(text: str | None, kind: str, options_digest: str) -> str:
+    return digest(pipeline_version(), options_digest, kind, "" if text is None else text)
+
+
+def _chunk_size(n: int, workers: int) -> int:
+    return max(8, min(500, math.ceil(n / max(1, workers * 8))))
+
+
+def _n_workers(n_jobs: int) -> int:
+    cpus = os.cpu_count() or 1
+    return cpus if n_jobs == -1 else (max(1, cpus + 1 + n_jobs) if n_jobs < 0 else n_jobs)
+
+
+def run_audit(
+    structures: list[str | None],
+    kind: str,
+    options: AuditOptions,
+    *,
+    n_jobs: int = -1,
+    backend: str = "loky",
+    store: Store | None = None,
+    progress: bool | Callable[[int, int], None] = True,
+    cancel: threading.Event | None = None,
+    scheduler: Any = None,
+) -> tuple[list[dict[str, Any]], list[bytes], RunStats]:
+    """Audit every structure; returns records and fingerprint bytes in input order, and stats."""
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+    if not isinstance(n_jobs, int) or n_jobs == 0:
+        raise ValueError(f"n_jobs must be a non-zero integer (-1 = all cores), got {n_jobs!r}")
+    stats = RunStats(n_records=len(structures))
+    started = time.perf_counter()
+    options_digest = options.digest()
+    keys = [molecule_key(t, kind, options_digest) for t in structures]
+    rows_by_key: dict[str, list[int]] = {}
+    for row, key in enumerate(keys):
+        rows_by_key.setdefault(key, []).append(row)
+    stats.n_unique = len(rows_by_key)
+
+    records: list[dict[str, Any] | None] = [None] * len(structures)
+    fps: list[bytes] = [b""] * len(structures)
+
+    def settle(key: str, blob: bytes) -> None:
+        record, fp = decode_molecule(blob)
+        for row in rows_by_key[key]:
+            records[row] = record
+            fps[row] = fp
+
+    misses: list[str] = []
+    if store is not None:
+        cache = store.cache("molecules")
+        for key in rows_by_key:
+            blob = store.get_bytes("molecules", key) if key in cache else None
+            if blob is not None:
+                try:
+                    settle(key, blob)
+                    stats.cache_hits += len(rows_by_key[key])
+                    continue
+                except ValueError:
+                    store._discard(cache, key)
+            misses.append(key)
+    else:
+        misses = list(rows_by_key)
+    stats.seconds_lookup = time.perf_counter() - started
+
+    if misses:
+        t0 = time.perf_counter()
+        text_of = {key: structures[rows_by_key[key][0]] for key in misses}
+        _compute(
+            misses,
+            text_of,
+            kind,
+            options,
+            n_jobs,
+            backend,
+            store,
+            progress,
+            cancel,
+            stats,
+            settle,
+            scheduler,
+        )
+        stats.seconds_compute = time.perf_counter() - t0
+    stats.computed = sum(len(rows_by_key[k]) for k in misses)
+    return records, fps, stats  # type: ignore[return-value]
+
+
+class _Reporter:
+    """Progress sink: a tqdm bar, a user callback ``(done, total)``, or nothing."""
+
+    def __init__(self, progress: bool | Callable[[int, int], None], total: int) -> None:
+        self.total, self.done = total, 0
+        self.callback = progress if callable(progress) else None
+        self.bar = None
+        if progress is True and total:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(total=total, unit="mol", desc="molaudit", mininterval=0.5)
+
+    def __call__(self, n: int) -> None:
+        self.done += n
+        if self.bar is not None:
+            self.bar.update(n)
+        if self.callback is not None:
+            self.callback(self.done, self.total)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _compute(
+    misses: list[str],
+    text_of: dict[str, str | None],
+    kind: str,
+    options: AuditOptions,
+    n_jobs: int,
+    backend: str,
+    store: Store | None,
+    progress: bool | Callable[[int, int], None],
+    cancel: threading.Event | None,
+    stats: RunStats,
+    settle: Callable[[str, bytes], None],
+    scheduler: Any,
+) -> None:
+    workers = 1 if backend == "sequential" else _n_workers(n_jobs)
+    size = _chunk_size(len(misses), workers)
+    queue: dict[int, list[str]] = {}
+    next_id = 0
+    for start in range(0, len(misses), size):
+        queue[next_id] = misses[start : start + size]
+        next_id += 1
+    report = _Reporter(progress, len(misses))
+    isolated = backend in _PROCESS_BACKENDS and workers > 1
+    journal_dir = tempfile.mkdtemp(prefix="molaudit-journal-") if isolated else None
+    crash_budget = 2 * len(queue) + 20
+
+    def accept(keys: list[str], blobs: list[bytes]) -> None:
+        for key, blob in zip(keys, blobs, strict=True):
+            settle(key, blob)
+        if store is not None and not store.set_many(
+            "molecules", list(zip(keys, blobs, strict=True))
+        ):
+            stats.cache_write_failures += len(keys)
+        report(len(keys))
+
+    try:
+        while queue:
+            if cancel is not None and cancel.is_set():
+                raise AuditCancelled("audit cancelled; finished chunks are cached")
+            try:
+                _run_queue(
+                    queue,
+                    text_of,
+                    kind,
+                    options,
+                    workers,
+                    backend,
+                    journal_dir,
+                    isolated,
+                    cancel,
+                    accept,
+                    stats,
+                    scheduler,
+                )
+            except (BrokenProcessPool, _worker_errors()) as exc:
+                stats.worker_crashes += 1
+                crash_budget -= 1
+                next_id = _recover(
+                    queue,
+                    next_id,
+                    journal_dir,
+                    text_of,
+                    kind,
+                    options,
+                    exc,
+                    accept,
+                    stats,
+                    give_up=crash_budget <= 0,
+                )
+    finally:
+        report.close()
+        if journal_dir:
+            shutil.rmtree(journal_dir, ignore_errors=True)
+
+
+def _worker_errors() -> type[BaseException]:
+    from joblib.externals.loky.process_executor import TerminatedWorkerError
+
+    return TerminatedWorkerError
+
+
+def _run_queue(
+    queue: dict[int, list[str]],
+    text_of: dict[str, str | None],
+    kind: str,
+    options: AuditOptions,
+    workers: int,
+    backend: str,
+    journal_dir: str | None,
+    isolated: bool,
+    cancel: threading.Event | None,
+    accept: Callable[[list[str], list[bytes]], None],
+    stats: RunStats,
+    scheduler: Any,
+) -> None:
+    def task(chunk_id: int, keys: list[str]) -> Any:
+        journal = os.path.join(journal_dir, f"{chunk_id}.pos") if journal_dir else None
+        return delayed(_tagged)(
+            chunk_id, [text_of[k] for k in keys], kind, options, journal, isolated
+        )
+
+    tasks = [task(cid, keys) for cid, keys in queue.items()]
+    if backend == "sequential" or workers == 1:
+        results: Iterable[Any] = (t[0](*t[1], **t[2]) for t in tasks)
+        generator = None
+    else:
+        joblib_backend = "dask" if backend == "dask" else backend
+        generator = Parallel(
+            n_jobs=workers,
+            backend=joblib_backend,
+            return_as="generator_unordered",
+            pre_dispatch="2*n_jobs",
+        )(tasks)
+        results = generator
+    try:
+        for chunk_id, blobs in results:
+            keys = queue.pop(chunk_id)
+            accept(keys, blobs)
+            stats.chunks += 1
+            if cancel is not None and cancel.is_set():
+                raise AuditCancelled("audit cancelled; finished chunks are cached")
+    except BaseException:
+        if generator is not None:
+            generator.close()  # cancels what is still queued and stops the workers promptly
+        raise
+
+
+def _tagged(chunk_id: int, *args: Any) -> tuple[int, list[bytes]]:
+    return chunk_id, _audit_chunk(*args)
+
+
+def _journal_position(journal_dir: str | None, chunk_id: int) -> int | None:
+    if journal_dir is None:
+        return None
+    try:
+        with open(os.path.join(journal_dir, f"{chunk_id}.pos"), "rb") as fh:
+            data = fh.read(8)
+    except OSError:
+        return None
+    return struct.unpack("<q", data)[0] if len(data) == 8 else None
+
+
+def _recover(
+    queue: dict[int, list[str]],
+    next_id: int,
+    journal_dir: str | None,
+    text_of: dict[str, str | None],
+    kind: str,
+    options: AuditOptions,
+    exc: BaseException,
+    accept: Callable[[list[str], list[bytes]], None],
+    stats: RunStats,
+    give_up: bool,
+) -> int:
+    """After a worker died: isolate the molecules in flight, re-queue the rest."""
+    if give_up:
+        for chunk_id in list(queue):
+            keys = queue.pop(chunk_id)
+            accept(keys, [_crash_blob(exc, repeated=True) for _ in keys])
+        return next_id
+    suspects: list[str] = []
+    for chunk_id in list(queue):
+        position = _journal_position(journal_dir, chunk_id)
+        if position is None:
+            continue
+        keys = queue.pop(chunk_id)
+        suspects.append(keys[position])
+        rest = keys[:position] + keys[position + 1 :]
+        if rest:
+            queue[next_id] = rest
+            next_id += 1
+    if not suspects:
+        # no journal (worker died before starting): retry everything once more, smaller
+        return next_id
+    for key in suspects:
+        accept([key], [_run_isolated(text_of[key], kind, options)])
+    stats.notes.append(f"a worker process died ({_exit_reason(exc)}); its molecule was isolated")
+    return next_id
+
+
+def _run_isolated(text: str | None, kind: str, options: AuditOptions) -> bytes:
+    """Audit one molecule alone in a fresh worker process; a crash there convicts it."""
+    from joblib.externals.loky import get_reusable_executor
+
+    executor = get_reusable_executor(max_workers=1, reuse=False)
+    future = executor.submit(_audit_chunk, [text], kind, options, None, True)
+    try:
+        return future.result()[0]
+    except (BrokenProcessPool, _worker_errors()) as exc:
+        return _crash_blob(exc)
+    finally:
+        executor.shutdown(wait=False)
+
+
+def _exit_reason(exc: BaseException) -> str:
+    text = str(exc)
+    for name in ("SIGPROF", "SIGKILL", "SIGSEGV", "SIGABRT", "SIGBUS", "SIGTERM"):
+        if name in text:
+            return name
+    return "exit code unknown"
+
+
+def _crash_blob(exc: BaseException, repeated: bool = False) -> bytes:
+    reason = _exit_reason(exc)
+    if reason == "SIGPROF":
+        record = error_record(
+            "worker", "timeout", "killed by the hard CPU-time limit (3 x timeout + 5 s)"
+        )
+    else:
+        detail = "the worker pool kept dying; gave up" if repeated else "on this molecule"
+        record = error_record(
+            "worker", "worker_crashed", f"worker process died ({reason}) {detail}"
+        )
+    record["audit_ms"] = float("nan")
+    return encode_molecule(record, None)
+
+
+def fingerprint_matrix(fps: list[bytes], rows: np.ndarray, n_bytes: int) -> np.ndarray:
+    """Stack the fingerprint bytes of ``rows`` into a ``(len(rows), n_bytes)`` uint8 array."""
+    out = np.zeros((len(rows), n_bytes), dtype=np.uint8)
+    if len(rows):
+        joined = b"".join(fps[r] for r in rows)
+        out[:] = np.frombuffer(joined, dtype=np.uint8).reshape(len(rows), n_bytes)
+    return out
