@@ -109,22 +109,8 @@ def audit(
             batch.analytics.run_cheap()
         return batch
 
-    try:
-        if client is not None:
-            from joblib import parallel_config
-
-            with parallel_config(backend="dask"):
-                records, fps, stats = run_audit(
-                    table_in.structures,
-                    table_in.kind,
-                    options,
-                    n_jobs=n_jobs,
-                    backend=backend,
-                    store=store,
-                    progress=progress,
-                    cancel=cancel,
-                )
-        else:
+    if client is not None:
+        with client.as_current():
             records, fps, stats = run_audit(
                 table_in.structures,
                 table_in.kind,
@@ -135,9 +121,17 @@ def audit(
                 progress=progress,
                 cancel=cancel,
             )
-    finally:
-        if store is not None:
-            pass
+    else:
+        records, fps, stats = run_audit(
+            table_in.structures,
+            table_in.kind,
+            options,
+            n_jobs=n_jobs,
+            backend=backend,
+            store=store,
+            progress=progress,
+            cancel=cancel,
+        )
     table = _build_table(table_in, records)
     valid_rows = np.flatnonzero(table["status"].to_numpy() != "error").astype(np.int64)
     fingerprints = fingerprint_matrix(fps, valid_rows, options.fp_size // 8)

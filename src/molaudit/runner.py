@@ -36,7 +36,6 @@ from .pipeline import MoleculeTimeout, audit_record, error_record, rdkit_log_cap
 __all__ = ["AuditCancelled", "RunStats", "run_audit"]
 
 BACKENDS = ("loky", "threading", "sequential", "dask")
-_PROCESS_BACKENDS = ("loky", "dask")
 
 
 class AuditCancelled(KeyboardInterrupt):
@@ -125,6 +124,13 @@ def _audit_chunk(
 # ------------------------------------------------------------------------------- parent
 def molecule_key(text: str | None, kind: str, options_digest: str) -> str:
     return digest(pipeline_version(), options_digest, kind, "" if text is None else text)
+
+
+def _dask_workers(n_jobs: int) -> int:
+    from distributed import get_client
+
+    threads = sum(get_client().nthreads().values())
+    return max(1, threads if n_jobs < 0 else n_jobs)
 
 
 def _chunk_size(n: int, workers: int) -> int:
@@ -248,7 +254,12 @@ def _compute(
     settle: Callable[[str, bytes], None],
     scheduler: Any,
 ) -> None:
-    workers = 1 if backend == "sequential" else _n_workers(n_jobs)
+    if backend == "sequential":
+        workers = 1
+    elif backend == "dask":
+        workers = _dask_workers(n_jobs)
+    else:
+        workers = _n_workers(n_jobs)
     size = _chunk_size(len(misses), workers)
     queue: dict[int, list[str]] = {}
     next_id = 0
@@ -256,7 +267,7 @@ def _compute(
         queue[next_id] = misses[start : start + size]
         next_id += 1
     report = _Reporter(progress, len(misses))
-    isolated = backend in _PROCESS_BACKENDS and workers > 1
+    isolated = backend == "loky" and workers > 1
     journal_dir = tempfile.mkdtemp(prefix="molaudit-journal-") if isolated else None
     crash_budget = 2 * len(queue) + 20
 
@@ -270,6 +281,12 @@ def _compute(
         report(len(keys))
 
     try:
+        if backend == "dask":
+            from .dask_backend import run_chunks_on_dask
+
+            stats.worker_crashes += run_chunks_on_dask(
+                queue, text_of, kind, options, accept, _crash_blob, cancel, AuditCancelled
+            )
         while queue:
             if cancel is not None and cancel.is_set():
                 raise AuditCancelled("audit cancelled; finished chunks are cached")
@@ -288,7 +305,7 @@ def _compute(
                     stats,
                     scheduler,
                 )
-            except (BrokenProcessPool, _worker_errors()) as exc:
+            except (BrokenProcessPool, *_worker_errors()) as exc:
                 stats.worker_crashes += 1
                 crash_budget -= 1
                 next_id = _recover(
@@ -309,10 +326,16 @@ def _compute(
             shutil.rmtree(journal_dir, ignore_errors=True)
 
 
-def _worker_errors() -> type[BaseException]:
+def _worker_errors() -> tuple[type[BaseException], ...]:
+    """Exceptions that mean 'a worker process died' for the loky and Dask backends."""
     from joblib.externals.loky.process_executor import TerminatedWorkerError
 
-    return TerminatedWorkerError
+    errors: tuple[type[BaseException], ...] = (TerminatedWorkerError,)
+    try:
+        from distributed.scheduler import KilledWorker
+    except ImportError:
+        return errors
+    return (*errors, KilledWorker)
 
 
 def _run_queue(
@@ -422,7 +445,7 @@ def _run_isolated(text: str | None, kind: str, options: AuditOptions) -> bytes:
     future = executor.submit(_audit_chunk, [text], kind, options, None, True)
     try:
         return future.result()[0]
-    except (BrokenProcessPool, _worker_errors()) as exc:
+    except (BrokenProcessPool, *_worker_errors()) as exc:
         return _crash_blob(exc)
     finally:
         executor.shutdown(wait=False)

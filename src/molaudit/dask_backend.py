@@ -1,0 +1,109 @@
+"""Run the per-molecule audit on a Dask distributed cluster through joblib's Dask backend.
+
+XX
+the same chunks, the same unordered consumption, the same cache writes in the client process.
+The cache stays on the client; workers only see SMILES/molblock strings and return bytes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["dask_context"]
+
+
+def dask_context(scheduler: Any = None) -> Any:
+    """Return a ``distributed.Client`` for ``scheduler`` (address or Client).
+
+    With ``scheduler=None`` the current default client is used; there must be one.
+
+    Raises
+    ------
+    ImportError
+        dask.distributed is not installed (``pip install 'molaudit[dask]'``).
+    ValueError
+        No scheduler was given and no client is running.
+    """
+    try:
+        from distributed import Client, get_client
+    except ImportError as exc:
+        raise ImportError(
+            "backend='dask' needs dask.distributed: pip install 'molaudit[dask]'"
+        ) from exc
+    if scheduler is None:
+        try:
+            return get_client()
+        except ValueError as exc:
+            raise ValueError(
+                "backend='dask' needs scheduler= (an address such as 'tcp://host:8786' or a "
+                "distributed.Client), or a running Client"
+            ) from exc
+    if isinstance(scheduler, Client):
+        return scheduler
+    if isinstance(scheduler, str):
+        return Client(scheduler)
+    raise TypeError(
+        f"scheduler must be an address string or a distributed.Client, got "
+        f"{type(scheduler).__name__}"
+    )
+
+
+def run_chunks_on_dask(
+    queue: dict[int, list[str]],
+    text_of: dict[str, str | None],
+    kind: str,
+    options: Any,
+    accept: Any,
+    crash_blob: Any,
+    cancel: Any,
+    cancelled_error: type[BaseException],
+) -> int:
+    """Run every chunk of ``queue`` as a Dask future; returns how many chunks killed workers.
+
+    Futures rather than joblib's Dask backend: each future fails on its own, so a chunk whose
+    task killed its worker ``allowed-failures`` times (``KilledWorker``) is known exactly and
+    is bisected until the one molecule is isolated, also on a remote cluster where no journal
+    file can be shared. (joblib 1.6's Dask backend also fails with distributed 2026.8.)
+    """
+    from distributed import as_completed, get_client
+    from distributed.scheduler import KilledWorker
+
+    from .runner import _audit_chunk
+
+    client = get_client()
+    futures = {}
+    for keys in queue.values():
+        future = client.submit(
+            _audit_chunk, [text_of[k] for k in keys], kind, options, None, True, pure=False
+        )
+        futures[future] = keys
+    pending = as_completed(list(futures))
+    killed = 0
+    try:
+        for future in pending:
+            keys = futures.pop(future)
+            try:
+                blobs = future.result()
+            except KilledWorker as exc:
+                killed += 1
+                if len(keys) == 1:
+                    accept(keys, [crash_blob(exc)])
+                else:
+                    half = len(keys) // 2
+                    for part in (keys[:half], keys[half:]):
+                        new = client.submit(
+                            _audit_chunk, [text_of[k] for k in part], kind, options, None, True,
+                            pure=False,
+                        )
+                        futures[new] = part
+                        pending.add(new)
+                continue
+            accept(keys, blobs)
+            if cancel is not None and cancel.is_set():
+                raise cancelled_error("audit cancelled; finished chunks are cached")
+    except BaseException:
+        for future in list(futures):
+            future.cancel()
+        raise
+    queue.clear()
+    return killed
