@@ -19,12 +19,9 @@ from .cache import Store, digest, frame_from_bytes, frame_to_bytes, pipeline_ver
 from .errors import MolauditWarning
 from .options import AuditOptions
 from .readers import RESERVED, InputTable, read_input
-from .runner import BACKENDS, fingerprint_matrix, run_audit
-from .schema import AUDIT_COLUMNS
+from .runner import BACKENDS, run_audit
 
 __all__ = ["audit", "batches", "cache_info", "load"]
-
-_RECORD_COLUMNS = [c for c in AUDIT_COLUMNS if c not in {"row", "id", "activity", "activity_note"}]
 
 
 def audit(
@@ -134,7 +131,8 @@ def audit(
         )
     table = _build_table(table_in, records)
     valid_rows = np.flatnonzero(table["status"].to_numpy() != "error").astype(np.int64)
-    fingerprints = fingerprint_matrix(fps, valid_rows, options.fp_size // 8)
+    fingerprints = np.ascontiguousarray(fps[valid_rows])
+    del fps
     timings = {
         "read_and_keys": stats.seconds_lookup,
         "compute": stats.seconds_compute,
@@ -182,56 +180,30 @@ def audit(
     return batch
 
 
-_TEXT_COLUMNS = (
-    "status", "error_stage", "error_code", "error_message", "checks", "check_messages", "smiles",
-    "std_smiles", "std_steps", "inchi", "inchikey", "std_inchikey", "tautomer_key", "stereo_key",
-    "murcko_scaffold", "pains_alerts", "brenk_alerts",
-)  # fmt: skip
-
-
-def _build_table(table_in: InputTable, records: list[dict[str, Any]]) -> pd.DataFrame:
+def _build_table(table_in: InputTable, records: pd.DataFrame) -> pd.DataFrame:
     frame = table_in.frame.copy()
     renamed = _renamed_columns(list(frame.columns))
     frame.columns = [renamed[c] for c in frame.columns]
     n = len(records)
-    ids: list[str]
     if table_in.id_col is not None:
         raw = frame[renamed[table_in.id_col]]
-        ids = [
-            "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
-            for v in raw.tolist()
-        ]
+        ids = raw.astype("str").fillna("")
+        ids = pd.array(ids.to_numpy(), dtype="str")
     else:
-        ids = [f"row_{i}" for i in range(n)]
-    out: dict[str, Any] = {"row": np.arange(n, dtype=np.int64), "id": pd.array(ids, dtype="str")}
+        ids = pd.array([f"row_{i}" for i in range(n)], dtype="str")
     if table_in.activity_col is not None:
         values, notes = cols.parse_activity(frame[renamed[table_in.activity_col]])
     else:
         values, notes = np.full(n, np.nan), [""] * n
-    out["activity"] = values
-    out["activity_note"] = pd.array(notes, dtype="str")
-    audit_frame = pd.DataFrame.from_records(records, columns=_RECORD_COLUMNS)
-    for column in (
-        "n_fragments",
-        "hbd",
-        "hba",
-        "rotatable_bonds",
-        "heavy_atoms",
-        "rings",
-        "aromatic_rings",
-        "formal_charge",
-        "lipinski_violations",
-    ):
-        audit_frame[column] = audit_frame[column].astype("Int64")
-    for column in ("std_changed", "veber_pass"):
-        audit_frame[column] = audit_frame[column].astype("boolean")
-    audit_frame["score"] = audit_frame["score"].astype("int64")
-    for column in _TEXT_COLUMNS:
-        audit_frame[column] = audit_frame[column].astype("str")
-    for column in ("mw", "exact_mass", "clogp", "tpsa", "fsp3", "qed", "audit_ms"):
-        audit_frame[column] = audit_frame[column].astype("float64")
-    head = pd.DataFrame(out)
-    return pd.concat([frame, head, audit_frame], axis=1)
+    head = pd.DataFrame(
+        {
+            "row": np.arange(n, dtype=np.int64),
+            "id": ids,
+            "activity": values,
+            "activity_note": pd.array(notes, dtype="str"),
+        }
+    )
+    return pd.concat([frame, head, records], axis=1)
 
 
 def _renamed_columns(names: list[str]) -> dict[str, str]:

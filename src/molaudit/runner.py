@@ -27,11 +27,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from joblib import Parallel, delayed
 
-from .cache import Store, decode_molecule, digest, encode_molecule, pipeline_version
+from .cache import Store, digest, encode_molecule, pipeline_version
 from .options import AuditOptions
 from .pipeline import MoleculeTimeout, audit_record, error_record, rdkit_log_capture
+from .results import ResultAccumulator
 
 __all__ = ["AuditCancelled", "RunStats", "run_audit"]
 
@@ -153,8 +155,15 @@ def run_audit(
     progress: bool | Callable[[int, int], None] = True,
     cancel: threading.Event | None = None,
     scheduler: Any = None,
-) -> tuple[list[dict[str, Any]], list[bytes], RunStats]:
-    """Audit every structure; returns records and fingerprint bytes in input order, and stats."""
+) -> tuple[pd.DataFrame, np.ndarray, RunStats]:
+    """Audit every structure.
+
+    Returns
+    -------
+    tuple
+        ``(records, fingerprints, stats)``: a DataFrame of the per-molecule audit columns and a
+        ``(n, fp_size // 8)`` uint8 array (zeros on error rows), both in input order.
+    """
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
     if not isinstance(n_jobs, int) or n_jobs == 0:
@@ -162,41 +171,48 @@ def run_audit(
     stats = RunStats(n_records=len(structures))
     started = time.perf_counter()
     options_digest = options.digest()
-    keys = [molecule_key(t, kind, options_digest) for t in structures]
-    rows_by_key: dict[str, list[int]] = {}
-    for row, key in enumerate(keys):
-        rows_by_key.setdefault(key, []).append(row)
-    stats.n_unique = len(rows_by_key)
+    uid_of: dict[str, int] = {}
+    row_to_unique = np.empty(len(structures), dtype=np.int64)
+    first_row: list[int] = []
+    for row, text in enumerate(structures):
+        key = molecule_key(text, kind, options_digest)
+        uid = uid_of.get(key)
+        if uid is None:
+            uid = uid_of[key] = len(first_row)
+            first_row.append(row)
+        row_to_unique[row] = uid
+    keys = list(uid_of)
+    stats.n_unique = len(keys)
+    multiplicity = np.bincount(row_to_unique, minlength=len(keys))
+    results = ResultAccumulator(len(keys), options.fp_size // 8)
 
-    records: list[dict[str, Any] | None] = [None] * len(structures)
-    fps: list[bytes] = [b""] * len(structures)
-
-    def settle(key: str, blob: bytes) -> None:
-        record, fp = decode_molecule(blob)
-        for row in rows_by_key[key]:
-            records[row] = record
-            fps[row] = fp
+    def settle_many(batch_keys: list[str], blobs: list[bytes]) -> None:
+        results.add([uid_of[k] for k in batch_keys], blobs)
 
     misses: list[str] = []
     if store is not None:
-        cache = store.cache("molecules")
-        for key in rows_by_key:
-            blob = store.get_bytes("molecules", key) if key in cache else None
-            if blob is not None:
-                try:
-                    settle(key, blob)
-                    stats.cache_hits += len(rows_by_key[key])
-                    continue
-                except ValueError:
-                    store._discard(cache, key)
-            misses.append(key)
+        hit_keys: list[str] = []
+        hit_blobs: list[bytes] = []
+        for key in keys:
+            blob = store.get_bytes("molecules", key)
+            if blob is not None and blob.startswith(b"MA1\n"):
+                hit_keys.append(key)
+                hit_blobs.append(blob)
+                stats.cache_hits += int(multiplicity[uid_of[key]])
+                if len(hit_keys) >= 2000:
+                    settle_many(hit_keys, hit_blobs)
+                    hit_keys, hit_blobs = [], []
+            else:
+                misses.append(key)
+        if hit_keys:
+            settle_many(hit_keys, hit_blobs)
     else:
-        misses = list(rows_by_key)
+        misses = keys
     stats.seconds_lookup = time.perf_counter() - started
 
     if misses:
         t0 = time.perf_counter()
-        text_of = {key: structures[rows_by_key[key][0]] for key in misses}
+        text_of = {key: structures[first_row[uid_of[key]]] for key in misses}
         _compute(
             misses,
             text_of,
@@ -208,12 +224,13 @@ def run_audit(
             progress,
             cancel,
             stats,
-            settle,
+            settle_many,
             scheduler,
         )
         stats.seconds_compute = time.perf_counter() - t0
-    stats.computed = sum(len(rows_by_key[k]) for k in misses)
-    return records, fps, stats  # type: ignore[return-value]
+    stats.computed = int(sum(multiplicity[uid_of[k]] for k in misses))
+    frame, fps = results.finish(row_to_unique)
+    return frame, fps, stats
 
 
 class _Reporter:
@@ -251,7 +268,7 @@ def _compute(
     progress: bool | Callable[[int, int], None],
     cancel: threading.Event | None,
     stats: RunStats,
-    settle: Callable[[str, bytes], None],
+    settle_many: Callable[[list[str], list[bytes]], None],
     scheduler: Any,
 ) -> None:
     if backend == "sequential":
@@ -272,8 +289,7 @@ def _compute(
     crash_budget = 2 * len(queue) + 20
 
     def accept(keys: list[str], blobs: list[bytes]) -> None:
-        for key, blob in zip(keys, blobs, strict=True):
-            settle(key, blob)
+        settle_many(keys, blobs)
         if store is not None and not store.set_many(
             "molecules", list(zip(keys, blobs, strict=True))
         ):
@@ -472,12 +488,3 @@ def _crash_blob(exc: BaseException, repeated: bool = False) -> bytes:
         )
     record["audit_ms"] = float("nan")
     return encode_molecule(record, None)
-
-
-def fingerprint_matrix(fps: list[bytes], rows: np.ndarray, n_bytes: int) -> np.ndarray:
-    """Stack the fingerprint bytes of ``rows`` into a ``(len(rows), n_bytes)`` uint8 array."""
-    out = np.zeros((len(rows), n_bytes), dtype=np.uint8)
-    if len(rows):
-        joined = b"".join(fps[r] for r in rows)
-        out[:] = np.frombuffer(joined, dtype=np.uint8).reshape(len(rows), n_bytes)
-    return out
