@@ -33,6 +33,9 @@ class AuditOptions:
     max_heavy_atoms : int
         Molecules with more heavy atoms are not profiled and become ``error`` rows with code
         ``too_large`` (a guard against polymers and proteins pasted as SMILES). ``0`` disables.
+    max_structure_chars : int
+        Longer SMILES/molblock texts are not parsed at all (``too_large``): a 100 MB line must
+        not stall a worker. ``0`` disables.
     macrocycle_size : int
         Smallest ring size flagged by the ``macrocycle`` check.
     trivial_heavy_atoms : int
@@ -46,6 +49,7 @@ class AuditOptions:
     alerts: bool = True
     timeout: float = 10.0
     max_heavy_atoms: int = 1000
+    max_structure_chars: int = 200_000
     macrocycle_size: int = 12
     trivial_heavy_atoms: int = 3
     _schema: int = field(default=1, repr=False)
@@ -62,6 +66,7 @@ class AuditOptions:
             raise ValueError(f"timeout must be a number of seconds >= 0, got {self.timeout!r}")
         _check_int("max_heavy_atoms", self.max_heavy_atoms, 0, 10**7)
         _check_int("macrocycle_size", self.macrocycle_size, 3, 10**4)
+        _check_int("max_structure_chars", self.max_structure_chars, 0, 10**10)
         _check_int("trivial_heavy_atoms", self.trivial_heavy_atoms, 0, 100)
         for name in ("standardize", "canonical_tautomer", "alerts"):
             if not isinstance(getattr(self, name), bool):

@@ -336,6 +336,16 @@ def _audit(
     if text is None or not str(text).strip():
         return error_record("input", "empty_input", "no structure given"), None
     text = str(text).strip() if kind == "smiles" else str(text)
+    if options.max_structure_chars and len(text) > options.max_structure_chars:
+        return (
+            error_record(
+                "parse",
+                "too_large",
+                f"{len(text)} characters > max_structure_chars={options.max_structure_chars}; "
+                "not parsed",
+            ),
+            None,
+        )
     logs = _collector
     del logs.messages[:]
     mol, failure = _parse(text, kind, logs)
