@@ -157,3 +157,35 @@ def test_threading_and_sequential_backends_agree(small_real, quiet):
     a = molaudit.audit(head, n_jobs=2, backend="threading", cache=False, progress=False)
     b = molaudit.audit(head, n_jobs=1, backend="sequential", cache=False, progress=False)
     pd.testing.assert_frame_equal(_table(a), _table(b))
+
+
+def test_ctrl_c_stops_and_the_rerun_resumes(chembl231, tmp_path):
+    """A real SIGINT (Ctrl-C / kernel interrupt) mid-batch keeps finished chunks cached."""
+    import subprocess
+    import sys
+    import textwrap
+
+    smiles_file = tmp_path / "smiles.txt"
+    smiles = chembl231["smiles"].head(400).tolist()
+    smiles_file.write_text("\n".join(smiles))
+    script = textwrap.dedent(
+        """
+        import os, signal, sys, molaudit
+        smiles = open(sys.argv[1]).read().splitlines()
+        def interrupt(done, total):
+            os.kill(os.getpid(), signal.SIGINT)
+        try:
+            molaudit.audit(smiles, n_jobs=2, cache_dir=sys.argv[2], progress=interrupt)
+        except KeyboardInterrupt:
+            sys.exit(42)
+        """
+    )
+    started = time.perf_counter()
+    code = subprocess.run(
+        [sys.executable, "-c", script, str(smiles_file), str(tmp_path / "c")], timeout=300
+    ).returncode
+    assert code == 42
+    assert time.perf_counter() - started < 60
+    resumed = molaudit.audit(smiles, n_jobs=1, cache_dir=tmp_path / "c", progress=False)
+    assert resumed.run["cache_hits"] > 0
+    assert resumed.run["cache_hits"] + resumed.run["computed"] == len(smiles)
