@@ -404,7 +404,10 @@ def _audit(
         Chem.RemoveStereochemistry(flat)
         stereo_key = Chem.MolToSmiles(flat)
         scaffold = MurckoScaffold.GetScaffoldForMol(parent)
-        murcko = Chem.MolToSmiles(scaffold) if scaffold.GetNumAtoms() else ""
+        # stereo-free, as RDKit's MurckoScaffoldSmiles: E/Z and R/S variants share a scaffold
+        murcko = (
+            Chem.MolToSmiles(scaffold, isomericSmiles=False) if scaffold.GetNumAtoms() else ""
+        )
         props = properties(parent)
         deadline.check()
         pains, brenk = alerts(parent) if options.alerts else ([], [])

@@ -30,7 +30,7 @@ AUDIT_COLUMNS: dict[str, str] = {
     "std_inchikey": "standard InChIKey of the standardized parent",
     "tautomer_key": "tautomer-insensitive key of the input structure (HetAtomTautomerv2 hash)",
     "stereo_key": "canonical SMILES of the input structure with all stereo (R/S and E/Z) removed",
-    "murcko_scaffold": "Bemis-Murcko scaffold SMILES of the parent ('' for acyclic molecules)",
+    "murcko_scaffold": "stereo-free Bemis-Murcko scaffold SMILES of the parent ('' if acyclic)",
     "mw": "average molecular weight of the parent",
     "exact_mass": "monoisotopic mass of the parent",
     "clogp": "Crippen logP of the parent",

@@ -6,7 +6,8 @@ Importing this package registers every analytic (cheap ones run after each audit
 from __future__ import annotations
 
 # Registration happens on import; each module registers its analytics.
-from . import dedup, statistics  # noqa: F401  (cheap)
+# cheap: dedup, statistics; expensive: rgroups, scaffolds
+from . import dedup, rgroups, scaffolds, statistics  # noqa: F401
 from ._base import REGISTRY, AnalyticInput, AnalyticResult, AnalyticSpec, register
 
 __all__ = ["REGISTRY", "AnalyticInput", "AnalyticResult", "AnalyticSpec", "register"]

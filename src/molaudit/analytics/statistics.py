@@ -29,6 +29,7 @@ import pandas as pd
 from ..checks import CHECKS
 from ..schema import PROPERTY_COLUMNS
 from ._base import AnalyticInput, AnalyticResult, register
+from .scaffolds import shannon_entropy
 
 WEIGHTS = {
     "validity": 0.30,
@@ -47,16 +48,6 @@ DESCRIPTIONS = {
 STAT_COLUMNS = [
     "property", "count", "missing", "mean", "median", "std", "min", "max", "q1", "q3", "iqr",
 ]  # fmt: skip
-
-
-def shannon_entropy(counts: np.ndarray | list[int]) -> float:
-    """Shannon entropy in bits of a distribution given by counts."""
-    counts = np.asarray(counts, dtype=float)
-    counts = counts[counts > 0]
-    if counts.size == 0:
-        return 0.0
-    p = counts / counts.sum()
-    return float(-(p * np.log2(p)).sum())
 
 
 def describe(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
