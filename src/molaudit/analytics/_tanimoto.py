@@ -1,0 +1,176 @@
+"""numba kernels of the Tanimoto engine (see :mod:`molaudit.analytics.similarity`).
+
+Tanimoto is ``c / (a + b - c)`` in float64, as RDKit computes it (0 for two empty
+fingerprints). Popcounts use LLVM's ``ctpop`` intrinsic on uint64 words: measured on the 2-core
+development machine (AVX-512 VPOPCNTDQ), a full scan of 100k 2048-bit fingerprints took 0.85 ms
+with these kernels and 9.1 ms with ``np.bitwise_count`` on uint64 views (numpy has to
+materialize the AND array first). ``nogil=True`` lets a thread pool use both cores without
+copying fingerprints into worker processes; ``cache=True`` keeps the compiled code on disk.
+"""
+
+from __future__ import annotations
+
+import numba
+from llvmlite import ir
+from numba import types
+from numba.extending import intrinsic
+
+__all__: list[str] = []
+
+
+@intrinsic
+def _popcnt(typingctx, x):
+    sig = types.uint64(types.uint64)
+
+    def codegen(context, builder, signature, args):
+        fn = builder.module.declare_intrinsic("llvm.ctpop", [ir.IntType(64)])
+        return builder.call(fn, args)
+
+    return sig, codegen
+
+
+@numba.njit(nogil=True, cache=True)
+def _common(q, words, p):
+    c = 0
+    for w in range(words.shape[1]):
+        c += _popcnt(q[w] & words[p, w])
+    return c
+
+
+@numba.njit(nogil=True, cache=True)
+def _tanimoto(a, b, c):
+    d = a + b - c
+    if d == 0:
+        return 0.0
+    return c / d
+
+
+@numba.njit(nogil=True, cache=True)
+def _bound(a, b):
+    # upper bound of Tanimoto between popcounts a and b, computed with the same division as
+    # _tanimoto so that bound >= similarity holds in floating point too
+    if a == 0 and b == 0:
+        return 0.0
+    if a <= b:
+        return a / b
+    return b / a
+
+
+@numba.njit(nogil=True, cache=True)
+def _topk_one(q, qc, words, counts, rows, bin_start, k, threshold, exclude, out_pos, out_sim):
+    """Top-k (similarity desc, row asc) of one query; returns how many were found."""
+    maxc = bin_start.shape[0] - 2
+    nfound = 0
+    lo = min(qc, maxc)
+    hi = lo + 1
+    while True:
+        blo = _bound(qc, lo) if lo >= 0 else -1.0
+        bhi = _bound(qc, hi) if hi <= maxc else -1.0
+        if blo < 0.0 and bhi < 0.0:
+            break
+        if blo >= bhi:
+            c = lo
+            bound = blo
+            lo -= 1
+        else:
+            c = hi
+            bound = bhi
+            hi += 1
+        if bound < threshold:
+            break
+        if nfound == k and bound < out_sim[k - 1]:
+            break
+        for p in range(bin_start[c], bin_start[c + 1]):
+            if p == exclude:
+                continue
+            s = _tanimoto(qc, counts[p], _common(q, words, p))
+            if s < threshold:
+                continue
+            r = rows[p]
+            if nfound == k:
+                ws = out_sim[k - 1]
+                if s < ws or (s == ws and r > rows[out_pos[k - 1]]):
+                    continue
+                slot = k - 1
+            else:
+                slot = nfound
+                nfound += 1
+            while slot > 0:
+                ps = out_sim[slot - 1]
+                if ps > s or (ps == s and rows[out_pos[slot - 1]] < r):
+                    break
+                out_sim[slot] = ps
+                out_pos[slot] = out_pos[slot - 1]
+                slot -= 1
+            out_sim[slot] = s
+            out_pos[slot] = p
+    return nfound
+
+
+@numba.njit(nogil=True, cache=True)
+def _topk_many(qa, qb, words, counts, rows, bin_start, k, threshold, out_pos, out_sim, out_n):
+    """Top-k of the members qa..qb-1 (sorted positions) against all others, each excluded.
+
+    (A cache-blocked variant that compared a tile of candidates with 64 queries at a time was
+    measured 1.3-1.6x slower: per-query best-first bin order prunes more, and the scan is
+    compute-bound, not memory-bound, with VPOPCNTQ.)
+    """
+    for i in range(qb - qa):
+        p = qa + i
+        out_n[i] = _topk_one(
+            words[p],
+            counts[p],
+            words,
+            counts,
+            rows,
+            bin_start,
+            k,
+            threshold,
+            p,
+            out_pos[i],
+            out_sim[i],
+        )
+
+
+@numba.njit(nogil=True, cache=True)
+def _range_sims(q, qc, words, counts, start, stop, out):
+    for p in range(start, stop):
+        out[p - start] = _tanimoto(qc, counts[p], _common(q, words, p))
+
+
+@numba.njit(nogil=True, cache=True)
+def _pairs_block(words, counts, hi_end, threshold, start, stop, out_i, out_j, out_s):
+    """Pairs (i < j, sorted positions) with similarity >= threshold for i in [start, stop).
+
+    Stops early when the buffers cannot hold the worst case of the next query; returns
+    ``(pairs written, next i)``.
+    """
+    cap = out_i.shape[0]
+    n = 0
+    for i in range(start, stop):
+        end = hi_end[i]
+        if n + (end - i - 1) > cap:
+            return n, i
+        a = counts[i]
+        q = words[i]
+        for j in range(i + 1, end):
+            b = counts[j]
+            s = _tanimoto(a, b, _common(q, words, j))
+            if s >= threshold:
+                out_i[n] = i
+                out_j[n] = j
+                out_s[n] = s
+                n += 1
+    return n, stop
+
+
+@numba.njit(nogil=True, cache=True)
+def _matrix(words, counts, positions, out):
+    m = positions.shape[0]
+    for x in range(m):
+        px = positions[x]
+        for y in range(x, m):
+            py = positions[y]
+            s = _tanimoto(counts[px], counts[py], _common(words[px], words, py))
+            out[x, y] = s
+            out[y, x] = s

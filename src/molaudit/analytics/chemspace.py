@@ -1,0 +1,512 @@
+"""Chemical space: 2-D maps of the fingerprints by PCA, t-SNE (openTSNE) or UMAP (umap-learn).
+
+PCA works on the unpacked 0/1 bits held as a sparse matrix (Morgan bits are ~2% dense), centred
+implicitly. ``solver='exact'`` eigendecomposes the exact covariance (``X^T X`` is a sparse
+product, cheap for 2048 bits); ``solver='randomized'`` is Halko et al.'s randomized SVD with
+power iterations on the implicitly centred matrix. Explained variance ratios are relative to the
+*total* variance of all bits, so they equal numpy's exact SVD (the web platform divided by the
+variance of the computed components only and reported 2-5x too much).
+
+t-SNE and UMAP get their neighbour graphs from molaudit's exact Tanimoto engine (Jaccard
+distance on bits = 1 - Tanimoto), so neither pynndescent's approximate search nor its numba
+compile is needed. UMAP's own numba functions are mostly not declared ``cache=True``; we
+switch numba's on-disk cache on for them before first use (:func:`_enable_umap_numba_cache`),
+so the compile is paid once per installation instead of once per kernel start.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import time
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.linalg
+import scipy.sparse as sp
+
+from ..fingerprints import unpack_bits
+from ._base import AnalyticInput, AnalyticResult, register
+from .similarity import FingerprintIndex, empty_reason, n_threads, row_lookup
+
+__all__ = ["chemical_space", "pca", "tsne", "umap_embedding"]
+
+METHODS = ("pca", "tsne", "umap")
+COORD_COLUMNS = ("row", "id", "x", "y")
+VARIANCE_COLUMNS = ("component", "explained_variance", "explained_variance_ratio", "cumulative")
+
+
+# --------------------------------------------------------------------------------------------
+# PCA
+# --------------------------------------------------------------------------------------------
+
+
+def bits_sparse(packed: np.ndarray, block: int = 16384) -> sp.csr_matrix:
+    """Unpacked fingerprint bits as a CSR matrix of float64 ones, built block by block."""
+    packed = np.ascontiguousarray(packed, dtype=np.uint8)
+    n, n_bits = packed.shape[0], packed.shape[1] * 8
+    parts = []
+    for start in range(0, n, block):
+        bits = unpack_bits(packed[start : start + block])
+        parts.append(sp.csr_matrix(bits, dtype=np.float64))
+    if not parts:
+        return sp.csr_matrix((0, n_bits))
+    return sp.vstack(parts, format="csr")
+
+
+def _flip_signs(components: np.ndarray) -> np.ndarray:
+    # deterministic orientation: the largest |loading| of each component is positive
+    idx = np.argmax(np.abs(components), axis=0)
+    signs = np.sign(components[idx, np.arange(components.shape[1])])
+    signs[signs == 0] = 1.0
+    return components * signs
+
+
+def pca(
+    packed: np.ndarray,
+    n_components: int = 2,
+    *,
+    solver: str = "auto",
+    power_iterations: int = 7,
+    oversampling: int = 10,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """PCA of packed fingerprints' bits.
+
+    Parameters
+    ----------
+    packed : numpy.ndarray
+        ``(n, n_bits // 8)`` uint8 packed fingerprints.
+    n_components : int
+        Components to compute.
+    solver : {'auto', 'exact', 'randomized'}
+        ``exact``: eigendecomposition of the exact covariance matrix (``n_bits`` x ``n_bits``);
+        ``randomized``: randomized SVD with ``power_iterations``; ``auto``: exact up to 4096
+        bits.
+    power_iterations, oversampling : int
+        Randomized solver settings.
+    seed : int
+        Seed of the randomized solver's test matrix.
+
+    Returns
+    -------
+    tuple
+        ``(scores (n, n_components), explained_variance (n_components,),
+        components (n_bits, n_components), total_variance)``.
+    """
+    X = bits_sparse(packed)
+    n, d = X.shape
+    k = min(n_components, d, max(n - 1, 1))
+    mean = np.asarray(X.sum(axis=0)).ravel() / n
+    ones_count = mean * n
+    total = float(np.sum(ones_count - n * mean**2) / max(n - 1, 1))
+    if solver == "auto":
+        solver = "exact" if d <= 4096 else "randomized"
+    with _single_threaded_blas():
+        return _pca_solve(X, mean, total, k, solver, power_iterations, oversampling, seed)
+
+
+def _single_threaded_blas() -> contextlib.AbstractContextManager:
+    """One BLAS thread for the dense steps (eigh, QR, small SVD).
+
+    Measured on the 2-core machine while other jobs ran: ``eigh`` of the 2048 x 2048
+    covariance took 26 s with OpenBLAS's 2 spinning threads and 0.7 s with one (top-k
+    ``evr`` driver). Matrices this size gain nothing from a second thread anyway.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+def _pca_solve(
+    X: sp.csr_matrix,
+    mean: np.ndarray,
+    total: float,
+    k: int,
+    solver: str,
+    power_iterations: int,
+    oversampling: int,
+    seed: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    n, d = X.shape
+    if solver == "exact":
+        gram = (X.T @ X).toarray()
+        cov = (gram - n * np.outer(mean, mean)) / max(n - 1, 1)
+        # only the top k eigenpairs (LAPACK evr): ~3x faster than the full decomposition
+        values, vectors = scipy.linalg.eigh(cov, subset_by_index=(d - k, d - 1))
+        top = np.argsort(values)[::-1]
+        variance = np.clip(values[top], 0.0, None)
+        components = vectors[:, top]
+    elif solver == "randomized":
+        rng = np.random.default_rng(seed)
+        width = min(d, k + oversampling)
+        omega = rng.standard_normal((d, width))
+
+        def a_times(m: np.ndarray) -> np.ndarray:  # (X - 1 mean^T) @ m
+            return X @ m - np.outer(np.ones(n), mean @ m)
+
+        def at_times(m: np.ndarray) -> np.ndarray:  # (X - 1 mean^T)^T @ m
+            return X.T @ m - np.outer(mean, m.sum(axis=0))
+
+        q, _ = np.linalg.qr(a_times(omega))
+        for _ in range(power_iterations):
+            z, _ = np.linalg.qr(at_times(q))
+            q, _ = np.linalg.qr(a_times(z))
+        b = at_times(q).T  # (width, d) = Q^T A
+        _, s, vt = np.linalg.svd(b, full_matrices=False)
+        variance = s[:k] ** 2 / max(n - 1, 1)
+        components = vt[:k].T
+    else:
+        raise ValueError(f"solver must be 'auto', 'exact' or 'randomized', got {solver!r}")
+    components = _flip_signs(components)
+    scores = X @ components - mean @ components
+    return np.asarray(scores), variance, components, total
+
+
+# --------------------------------------------------------------------------------------------
+# Neighbour graphs for t-SNE / UMAP
+# --------------------------------------------------------------------------------------------
+
+
+def knn_graph(index: FingerprintIndex, k: int, n_jobs: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """Exact k nearest others of every fingerprint as (positions, Jaccard distances)."""
+    rows, sims = index.nearest(k, n_jobs=n_jobs)
+    position = np.empty(int(index.rows.max()) + 1 if len(index) else 0, dtype=np.int64)
+    position[index.rows] = np.arange(len(index))
+    valid = rows >= 0
+    neighbors = np.where(valid, position[np.where(valid, rows, index.rows[0])], -1)
+    distances = np.where(valid, 1.0 - sims, np.inf)
+    return neighbors, distances
+
+
+def tsne(
+    index: FingerprintIndex,
+    init: np.ndarray,
+    *,
+    perplexity: float = 30.0,
+    n_iter: int = 500,
+    seed: int | None = 0,
+    n_jobs: int | None = -1,
+) -> np.ndarray:
+    """openTSNE embedding from the exact Tanimoto kNN graph (k = 3 x perplexity)."""
+    from openTSNE import TSNEEmbedding, initialization
+    from openTSNE.affinity import PerplexityBasedNN
+    from openTSNE.nearest_neighbors import PrecomputedNeighbors
+
+    n = len(index)
+    perplexity = min(perplexity, (n - 1) / 3.0)
+    k = max(1, min(n - 1, int(3 * perplexity)))
+    neighbors, distances = knn_graph(index, k, n_jobs)
+    # below ~10k points openTSNE's thread start-up and barriers cost more than they save
+    # (measured 0.4 s with 1 thread vs 7 s with 2 at 300 points on a busy 2-core machine)
+    threads = n_threads(n_jobs) if n >= 10_000 else 1
+    affinities = PerplexityBasedNN(
+        perplexity=perplexity,
+        knn_index=PrecomputedNeighbors(neighbors, distances),
+        n_jobs=threads,
+        random_state=seed,
+    )
+    start = initialization.rescale(np.ascontiguousarray(init[:, :2], dtype=np.float64))
+    # Barnes-Hut is faster below ~10k points, FFT interpolation above (openTSNE's own advice)
+    gradient = "fft" if n >= 10_000 else "bh"
+    embedding = TSNEEmbedding(
+        start, affinities, negative_gradient_method=gradient, n_jobs=threads, random_state=seed
+    )
+    embedding = embedding.optimize(n_iter=250, exaggeration=12, momentum=0.5)
+    embedding = embedding.optimize(n_iter=max(0, n_iter - 250), momentum=0.8)
+    return np.asarray(embedding)
+
+
+_UMAP_CACHE_READY = False
+
+
+def _enable_umap_numba_cache() -> None:
+    """Switch numba's on-disk cache on for umap-learn's jitted functions (once per process).
+
+    umap-learn declares almost none of them ``cache=True``, so every new kernel recompiles
+    them (tens of seconds). ``Dispatcher.enable_caching`` before the first call makes numba
+    write and reuse the machine code (in umap's ``__pycache__``, numba's user-wide cache
+    directory when that is read-only, or ``NUMBA_CACHE_DIR`` when set).
+    """
+    global _UMAP_CACHE_READY
+    if _UMAP_CACHE_READY:
+        return
+
+    from numba.core.dispatcher import Dispatcher
+
+    for name in ("umap.layouts", "umap.umap_", "umap.utils", "umap.distances", "umap.spectral"):
+        try:
+            module = importlib.import_module(name)
+        except ImportError:  # pragma: no cover - layout differences between umap versions
+            continue
+        for value in vars(module).values():
+            if isinstance(value, Dispatcher) and value._cache.__class__.__name__ == "NullCache":
+                try:
+                    value.enable_caching()
+                except Exception:  # pragma: no cover - a function numba cannot cache
+                    continue
+    _UMAP_CACHE_READY = True
+
+
+def umap_embedding(
+    index: FingerprintIndex,
+    *,
+    n_neighbors: int = 15,
+    min_dist: float = 0.1,
+    n_epochs: int | None = None,
+    init: str = "pca",
+    seed: int | None = 0,
+    n_jobs: int | None = -1,
+) -> np.ndarray:
+    """umap-learn embedding (Jaccard on bits) from the exact Tanimoto kNN graph.
+
+    ``seed=None`` lets umap-learn optimize the layout on ``n_jobs`` threads (faster, not
+    reproducible); a seed makes it single-threaded and exactly repeatable. ``init='pca'``
+    starts from molaudit's randomized PCA (an informative start that keeps global structure)
+    and hands umap the bits as a sparse matrix (~30 MB instead of ~400 MB dense at 48.7k);
+    ``'spectral'`` is umap-learn's default.
+    """
+    _enable_umap_numba_cache()
+    import umap
+
+    n = len(index)
+    k = max(2, min(n_neighbors, n - 1))
+    neighbors, distances = knn_graph(index, k - 1, n_jobs)
+    # umap expects each point as its own first neighbour at distance 0
+    knn_idx = np.hstack([np.arange(n)[:, None], neighbors]).astype(np.int32)
+    knn_dist = np.hstack([np.zeros((n, 1)), distances]).astype(np.float32)
+    packed = index.words.view(np.uint8)[index.rank]
+    if init == "pca":
+        start: str | np.ndarray = pca(packed, 2, solver="randomized", seed=seed or 0)[0]
+        bits: Any = bits_sparse(packed).astype(np.float32)
+    elif init == "spectral":
+        # the spectral layout of a disconnected graph reads X (component centroids)
+        start = "spectral"
+        bits = unpack_bits(packed).astype(bool)
+    else:
+        raise ValueError(f"init must be 'spectral' or 'pca', got {init!r}")
+    reducer = umap.UMAP(
+        n_neighbors=k,
+        n_components=2,
+        min_dist=min_dist,
+        metric="jaccard",
+        n_epochs=n_epochs,
+        init=start,
+        random_state=seed,
+        precomputed_knn=(knn_idx, knn_dist, None),
+        n_jobs=n_threads(n_jobs) if seed is None else 1,
+    )
+    # one BLAS thread: the spectral initialisation's eigsh took 9.7 s with two contending
+    # OpenBLAS threads and 1.4 s with one at 10k on the busy 2-core machine
+    with warnings.catch_warnings(), _single_threaded_blas():
+        warnings.filterwarnings("ignore", message=".*precomputed_knn.*")
+        warnings.filterwarnings("ignore", message=".*n_jobs.*")
+        warnings.filterwarnings("ignore", message=".*sparse.*")
+        warnings.filterwarnings("ignore", message=".*gradient function.*")
+        return np.asarray(reducer.fit_transform(bits))
+
+
+# --------------------------------------------------------------------------------------------
+# The analytic
+# --------------------------------------------------------------------------------------------
+
+
+@register(
+    "chemical_space",
+    kind="expensive",
+    description="2-D map of the fingerprints: PCA, t-SNE (openTSNE) or UMAP (umap-learn)",
+)
+def chemical_space(
+    data: AnalyticInput,
+    method: str = "pca",
+    seed: int | None = 0,
+    n_components: int = 10,
+    solver: str = "auto",
+    power_iterations: int = 7,
+    perplexity: float = 30.0,
+    n_iter: int = 500,
+    n_neighbors: int = 15,
+    min_dist: float = 0.1,
+    n_epochs: int | None = None,
+    init: str = "pca",
+) -> AnalyticResult:
+    """Two-dimensional coordinates of every molecule with a fingerprint.
+
+    Parameters
+    ----------
+    data : AnalyticInput
+        The batch.
+    method : {'pca', 'tsne', 'umap'}
+        ``pca`` (always available); ``tsne`` needs openTSNE (``molaudit[tsne]``); ``umap``
+        needs umap-learn.
+    seed : int or None
+        Random seed (randomized PCA's test matrix, t-SNE's optimizer, UMAP's layout); results
+        repeat exactly. UMAP runs single-threaded when seeded (umap-learn's rule);
+        ``seed=None`` lets it use ``n_jobs`` threads, unseeded (PCA then uses seed 0).
+    n_components : int
+        PCA: components whose variance is reported (coordinates are the first two).
+    solver : {'auto', 'exact', 'randomized'}
+        PCA solver (``auto`` = exact up to 4096 bits).
+    power_iterations : int
+        Randomized PCA power iterations.
+    perplexity, n_iter : float, int
+        t-SNE settings (k = 3 x perplexity exact Tanimoto neighbours; 250 early-exaggeration
+        iterations are part of ``n_iter``). t-SNE starts from the PCA coordinates.
+    n_neighbors, min_dist, n_epochs : int, float, int or None
+        UMAP settings (``n_epochs=None``: umap-learn's default, 500 up to 10k points, else
+        200).
+    init : {'pca', 'spectral'}
+        UMAP start: molaudit's PCA (default; at 48.7k MoleculeACE 35 s CPU and 128 MB peak),
+        or umap-learn's spectral layout (55 s CPU and 1.3 GB: it needs the dense bits to
+        place the graph's many disconnected components).
+
+    Returns
+    -------
+    AnalyticResult
+        Frame ``coordinates`` (sorted by row):
+
+        - ``row``, ``id`` : the molecule
+        - ``x``, ``y`` : its coordinates
+
+        Frame ``variance`` (PCA only), one line per component:
+
+        - ``component`` : 1-based component number
+        - ``explained_variance`` : variance along it
+        - ``explained_variance_ratio`` : share of the total variance of all bits
+        - ``cumulative`` : cumulative ratio
+    """
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool) or seed < 0):
+        raise ValueError(f"seed must be a non-negative integer or None, got {seed!r}")
+    if init not in ("spectral", "pca"):
+        raise ValueError(f"init must be 'spectral' or 'pca', got {init!r}")
+    if n_epochs is not None:
+        _check_positive_int("n_epochs", n_epochs)
+    _check_positive_int("n_components", n_components)
+    _check_positive_int("n_iter", n_iter, minimum=250)
+    _check_positive_int("n_neighbors", n_neighbors, minimum=2)
+    _check_positive_int("power_iterations", power_iterations, minimum=0)
+    if solver not in ("auto", "exact", "randomized"):
+        raise ValueError(f"solver must be 'auto', 'exact' or 'randomized', got {solver!r}")
+    if not isinstance(perplexity, int | float) or not perplexity > 0:
+        raise ValueError(f"perplexity must be a positive number, got {perplexity!r}")
+    if not isinstance(min_dist, int | float) or not 0 <= min_dist <= 1:
+        raise ValueError(f"min_dist must be a number in [0, 1], got {min_dist!r}")
+    params: dict[str, Any] = {"method": method, "seed": seed}
+    if method == "pca":
+        params.update(n_components=n_components, solver=solver, power_iterations=power_iterations)
+    elif method == "tsne":
+        params.update(perplexity=float(perplexity), n_iter=n_iter)
+    else:
+        params.update(
+            n_neighbors=n_neighbors, min_dist=float(min_dist), n_epochs=n_epochs, init=init
+        )
+    frames_empty = {"coordinates": _empty(COORD_COLUMNS)}
+    if method == "pca":
+        frames_empty["variance"] = _empty(VARIANCE_COLUMNS)
+    reason = empty_reason(data) or _missing_dependency(method)
+    if reason:
+        return AnalyticResult("chemical_space", frames_empty, {}, params, reason)
+    rows_all = np.asarray(data.fingerprint_rows, dtype=np.int64)
+    by_row = np.argsort(rows_all, kind="stable")
+    rows = rows_all[by_row]
+    packed = np.asarray(data.fingerprints)[by_row]
+    n = len(rows)
+    min_n = {"pca": 2, "tsne": 5, "umap": 4}[method]
+    if n < min_n:
+        return AnalyticResult(
+            "chemical_space",
+            frames_empty,
+            {"n_molecules": n},
+            params,
+            f"{method} needs at least {min_n} molecules with fingerprints, the batch has {n}",
+        )
+    started = time.perf_counter()
+    frames: dict[str, pd.DataFrame] = {}
+    summary: dict[str, Any] = {"method": method, "n_molecules": n}
+    if method == "pca":
+        scores, variance, _, total = pca(
+            packed,
+            n_components,
+            solver=solver,
+            power_iterations=power_iterations,
+            seed=0 if seed is None else seed,
+        )
+        coords = np.zeros((n, 2))
+        coords[:, : min(2, scores.shape[1])] = scores[:, :2]
+        ratio = variance / total if total > 0 else np.zeros_like(variance)
+        frames["variance"] = pd.DataFrame(
+            {
+                "component": np.arange(1, len(variance) + 1, dtype=np.int64),
+                "explained_variance": variance,
+                "explained_variance_ratio": ratio,
+                "cumulative": np.cumsum(ratio),
+            }
+        )
+        summary["explained_variance_ratio_xy"] = [float(v) for v in ratio[:2]]
+        summary["solver"] = (
+            "exact"
+            if solver == "auto" and packed.shape[1] * 8 <= 4096
+            else ("randomized" if solver == "auto" else solver)
+        )
+    else:
+        index = FingerprintIndex(packed, rows)
+        if method == "tsne":
+            init, _, _, _ = pca(packed, 2, solver="randomized", seed=0 if seed is None else seed)
+            coords = tsne(
+                index,
+                init,
+                perplexity=float(perplexity),
+                n_iter=n_iter,
+                seed=seed,
+                n_jobs=data.n_jobs,
+            )
+        else:
+            coords = umap_embedding(
+                index,
+                n_neighbors=n_neighbors,
+                min_dist=float(min_dist),
+                n_epochs=n_epochs,
+                init=init,
+                seed=seed,
+                n_jobs=data.n_jobs,
+            )
+    frames["coordinates"] = pd.DataFrame(
+        {"row": rows, "id": row_lookup(data, rows, "id"), "x": coords[:, 0], "y": coords[:, 1]}
+    )
+    frames = {
+        "coordinates": frames["coordinates"],
+        **{k: v for k, v in frames.items() if k != "coordinates"},
+    }
+    summary["seconds"] = round(time.perf_counter() - started, 3)
+    return AnalyticResult("chemical_space", frames, summary, params)
+
+
+#: method -> (import name, install hint) of its optional dependency
+OPTIONAL = {
+    "tsne": ("openTSNE", "pip install 'molaudit[tsne]' (openTSNE)"),
+    "umap": ("umap", "pip install umap-learn"),
+}
+
+
+def _missing_dependency(method: str) -> str | None:
+    if method not in OPTIONAL:
+        return None
+    module, hint = OPTIONAL[method]
+    if importlib.util.find_spec(module) is None:
+        return f"method={method!r} needs the optional package {module}: {hint}"
+    return None
+
+
+def _check_positive_int(name: str, value: object, minimum: int = 1) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+
+
+def _empty(columns: tuple[str, ...]) -> pd.DataFrame:
+    return pd.DataFrame({c: [] for c in columns})
