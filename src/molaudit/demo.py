@@ -83,7 +83,7 @@ def run_demo(
                 "message": result.message,
                 "kind": spec.kind,
             }
-            shown = ", ".join(f"{k}={v}" for k, v in list(brief.items())[:4])
+            shown = ", ".join(f"{k}={_brief(v)}" for k, v in list(brief.items())[:4])
             print(f"  {label:<45} {seconds:6.1f} s  {result.message or shown}")
             for frame_name, frame in result.frames.items():
                 frame.to_csv(outdir / f"{name}{_suffix(params)}.{frame_name}.csv", index=False)
@@ -99,6 +99,11 @@ def run_demo(
         print(f"report: {report} (self-contained, opens offline)")
     print(f"summary: {outdir / 'summary.json'}  ·  batch key {batch.key}")
     return summary
+
+
+def _brief(value: Any, limit: int = 40) -> str:
+    text = f"{value:.4g}" if isinstance(value, float) else str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _suffix(params: dict[str, Any]) -> str:
