@@ -15,7 +15,7 @@ demo: $(VENV)/.installed
 	$(VENV)/bin/molaudit demo --outdir demo-output
 
 test: $(VENV)/.installed
-	$(PY) -m pytest
+	$(PY) -m pytest tests notebooks --nbval-lax --nbval-current-env
 
 lab: $(VENV)/.installed
 	$(VENV)/bin/jupyter lab notebooks/01_quickstart.ipynb

@@ -8,8 +8,11 @@ from __future__ import annotations
 # Registration happens on import; each module registers its analytics.
 # cheap: dedup, statistics; expensive: rgroups, scaffolds
 from . import chemspace as _chemspace  # noqa: F401  (PCA / t-SNE / UMAP maps)
+from . import cliffs as _cliffs  # noqa: F401  (activity cliffs)
 from . import clustering as _clustering  # noqa: F401  (Butina / leader)
 from . import dedup, rgroups, scaffolds, statistics  # noqa: F401
+from . import lle as _lle  # noqa: F401  (LLE / LE)
+from . import mmp as _mmp  # noqa: F401  (matched molecular pairs)
 from . import similarity as _similarity  # noqa: F401  (Tanimoto engine, NN, pairs)
 from ._base import REGISTRY, AnalyticInput, AnalyticResult, AnalyticSpec, register
 

@@ -1,0 +1,864 @@
+"""Hussain–Rea fragmentation for matched molecular pairs, equivalent to ``mmpdb fragment`` 3.1.
+
+This module reimplements the fragmentation of mmpdb 3.1 (Dalke, Hert, Kramer, J. Chem. Inf.
+Model. 2018; BSD-3 licence, F. Hoffmann-La Roche Ltd.) on RDKit primitives, with mmpdb's default
+settings: cut acyclic single bonds matching :data:`DEFAULT_CUT_SMARTS`, 1, 2 and 3 cuts, salts
+stripped by RDKit's default ``SaltRemover``, molecules with more than 100 heavy atoms or more than
+10 rotatable bonds (mmpdb's rotatable SMARTS) skipped with the reason, chirality "up-enumeration"
+of atoms that become stereocentres after a cut, canonical attachment orders for symmetric
+variable/constant parts. The strings it produces (variable SMILES, constant SMILES, symmetry
+classes, attachment orders) are the ones mmpdb writes to its fragment database.
+
+What makes it fast: mmpdb canonicalizes every combination of cut bonds and only afterwards, at
+index time, drops the ones whose variable part is too large (``--max-variable-heavies 10``). Here
+the cut bonds are bridges of a tree of atom blocks, so the heavy-atom count of every variable part
+is known by arithmetic before any RDKit call, and only fragmentations the index would keep are
+built. A molecule with 15 cut bonds has 575 cut combinations; typically a few dozen survive.
+R-group strings are computed once per molecule and reused by every combination, and with
+``defer=True`` a 2-3 cut combination is first reduced to the hash of its constant (sorted
+R-groups) and built only if another molecule has that constant.
+
+Workers receive SMILES strings and return plain tuples (see :func:`fragment_chunk`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rdkit import Chem, RDLogger
+
+from .mmp_plan import (
+    _all_combinations,
+    _encode,
+    _heavy_flags,
+    _plan_combinations,
+    _Tree,
+    _up_flagged_edges,
+    constant_hash,
+    decode_combo,
+)
+
+__all__ = [
+    "DEFAULT_CUT_SMARTS",
+    "ROTATABLE_SMARTS",
+    "FragmentSettings",
+    "Fragmentation",
+    "FragmentedRecord",
+    "complete_chunk",
+    "constant_hash",
+    "decode_combo",
+    "fragment_chunk",
+    "fragment_smiles",
+    "num_heavies_from_smiles",
+]
+
+#: mmpdb 3.1 default cut SMARTS (alias ``default``).
+DEFAULT_CUT_SMARTS = "[#6+0;!$(*=,#[!#6])]!@!=!#[!#0;!#1;!$([CH2]);!$([CH3][CH2])]"
+#: mmpdb 3.1 rotatable-bond SMARTS used by the ``max_rotatable_bonds`` filter.
+ROTATABLE_SMARTS = "[!$([NH]!@C(=O))&!D1&!$(*#*)]-&!@[!$([NH]!@C(=O))&!D1&!$(*#*)]"
+
+NO_ENUMERATION = "N"
+CONSTANT_UP = "C"
+VARIABLE_UP = "V"
+
+
+@dataclass(frozen=True)
+class FragmentSettings:
+    """Fragmentation settings (mmpdb ``fragment`` options plus the index's variable-size limits).
+
+    The variable-size limits belong to ``mmpdb index``; they are applied here, before any SMILES
+    is written, because a fragmentation the index would drop need not be built at all.
+
+    Parameters
+    ----------
+    cut_smarts : str
+        Two-atom SMARTS of the bonds to cut.
+    max_cuts : int
+        Largest number of bonds cut at once (1, 2 or 3).
+    max_heavies : int or None
+        Skip molecules with more heavy atoms (after salt stripping).
+    max_rotatable_bonds : int or None
+        Skip molecules with more matches of ``rotatable_smarts``.
+    rotatable_smarts : str
+        Two-atom SMARTS counted by the rotatable-bond filter.
+    strip_salts : bool
+        Remove counter-ions with RDKit's default ``SaltRemover`` first (mmpdb's default);
+        a molecule that still has several fragments is skipped ("multiple fragments").
+    min_variable_heavies, max_variable_heavies : int or None
+        Heavy-atom limits of the variable part.
+    min_variable_ratio, max_variable_ratio : float or None
+        Limits of variable heavies / molecule heavies (mmpdb counts the molecule's heavy atoms
+        before salt stripping).
+    min_heavies_per_const_frag, min_heavies_total_const_frag : int
+        Smallest constant pieces allowed (mmpdb ``fragment`` options, 0 by default).
+    max_up_enumerations : int
+        Chirality up-enumerations allowed per fragmentation before the molecule is skipped.
+    """
+
+    cut_smarts: str = DEFAULT_CUT_SMARTS
+    max_cuts: int = 3
+    max_heavies: int | None = 100
+    max_rotatable_bonds: int | None = 10
+    rotatable_smarts: str = ROTATABLE_SMARTS
+    strip_salts: bool = True
+    min_variable_heavies: int | None = None
+    max_variable_heavies: int | None = 10
+    min_variable_ratio: float | None = None
+    max_variable_ratio: float | None = None
+    min_heavies_per_const_frag: int = 0
+    min_heavies_total_const_frag: int = 0
+    max_up_enumerations: int = 1000
+
+    def __post_init__(self) -> None:
+        if self.max_cuts not in (1, 2, 3):
+            raise ValueError(f"max_cuts must be 1, 2 or 3, got {self.max_cuts!r}")
+        for name in ("cut_smarts", "rotatable_smarts"):
+            patt = Chem.MolFromSmarts(getattr(self, name))
+            if patt is None or patt.GetNumAtoms() != 2 or patt.GetNumBonds() != 1:
+                raise ValueError(
+                    f"{name} must be a SMARTS of two atoms joined by one bond, "
+                    f"got {getattr(self, name)!r}"
+                )
+        for name in (
+            "max_heavies",
+            "max_rotatable_bonds",
+            "min_variable_heavies",
+            "max_variable_heavies",
+        ):
+            value = getattr(self, name)
+            if value is not None and (
+                not isinstance(value, int) or isinstance(value, bool) or value < 0
+            ):
+                raise ValueError(f"{name} must be an integer >= 0 or None, got {value!r}")
+        for name in ("min_variable_ratio", "max_variable_ratio"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, int | float) or value < 0):
+                raise ValueError(f"{name} must be a number >= 0 or None, got {value!r}")
+        for name in (
+            "min_heavies_per_const_frag",
+            "min_heavies_total_const_frag",
+            "max_up_enumerations",
+        ):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
+
+    def allow_variable(self, variable_heavies: int, molecule_heavies: int) -> bool:
+        """mmpdb index's fragment filter: may a variable part of this size be indexed?"""
+        if self.min_variable_heavies is not None and variable_heavies < self.min_variable_heavies:
+            return False
+        if self.max_variable_heavies is not None and variable_heavies > self.max_variable_heavies:
+            return False
+        if molecule_heavies > 0:
+            ratio = variable_heavies / molecule_heavies
+            if self.min_variable_ratio is not None and ratio < self.min_variable_ratio:
+                return False
+            if self.max_variable_ratio is not None and ratio > self.max_variable_ratio:
+                return False
+        return True
+
+
+#: One fragmentation: (num_cuts, enumeration_label, variable_heavies, variable_symmetry_class,
+#: variable_smiles, attachment_order, constant_heavies, constant_symmetry_class, constant_smiles,
+#: h_source, h_formula). For 1-cut fragmentations ``h_source`` is the constant SMILES whose
+#: '*' -> H form is looked up among the molecules (mmpdb's hydrogen-replacement pairs) and
+#: ``h_formula`` is (heavies, sum of Z, hydrogens) of that form, so the parent canonicalizes
+#: only constants whose formula matches some molecule's; both are ''/None for 2-3 cuts.
+Fragmentation = tuple[int, str, int, str, str, str, int, str, str, str, tuple | None]
+
+#: What a worker returns for one molecule: (index, skip_reason, normalized_smiles,
+#: num_heavies, formula_key, fragmentations[, deferred]). ``skip_reason`` is '' when the
+#: molecule was fragmented; ``formula_key`` is (heavies, sum of Z, hydrogens) of the normalized
+#: molecule; ``deferred`` (only with ``defer=True``) lists ``(combination code, constant hash)``
+#: of 2-3 cut combinations not built yet: most multi-cut constants belong to one molecule only,
+#: so the index asks for the shared ones afterwards (:func:`complete_chunk`).
+FragmentedRecord = tuple
+
+
+# --------------------------------------------------------------------------- helpers
+
+_atom_pat = re.compile(r"(Cl?|Br?|[NOSPFIbcnosp]|\[[^]]*\])")
+_atom_and_dot_pat = re.compile(r"(Cl?|Br?|[NOSPFIbcnosp]|\[[^]]*\]|\*|\.)")
+
+
+def num_heavies_from_smiles(smiles: str) -> int:
+    """Heavy atoms in a SMILES as mmpdb counts them (``[H]`` and ``*`` atoms excluded)."""
+    n = 0
+    for m in _atom_pat.finditer(smiles):
+        text = m.group()
+        if text == "[H]" or "*" in text:
+            continue
+        n += 1
+    return n
+
+
+def _component_atom_symbols(smiles: str) -> list[list[tuple[int, str]]]:
+    components: list[list[tuple[int, str]]] = []
+    component: list[tuple[int, str]] = []
+    idx = 0
+    for m in _atom_and_dot_pat.finditer(smiles):
+        text = m.group()
+        if text == ".":
+            components.append(component)
+            component = []
+        else:
+            component.append((idx, text))
+            idx += 1
+    components.append(component)
+    return components
+
+
+def _atom_output_order(mol: Chem.Mol) -> list[int]:
+    text = mol.GetProp("_smilesAtomOutputOrder").strip("[]").rstrip(",")
+    return [int(x) for x in text.split(",") if x]
+
+
+def _symmetry_class(*values: object) -> str:
+    if len(values) == 2:
+        return "11" if values[0] == values[1] else "12"
+    a, b, c = values
+    if a == b:
+        return "111" if b == c else "112"
+    if a == c:
+        return "121"
+    if b == c:
+        return "122"
+    return "123"
+
+
+def _init_canonical_order() -> dict[tuple[str, str, str], str]:
+    # Many permutations give the same variable-to-constant connection; the canonical one is
+    # the lexically smallest (same construction as mmpdb's CANONICAL_ATTACHMENT_ORDER).
+    table: dict[tuple[str, str, str], str] = {}
+
+    def connection(sym1: str, sym2: str, perm: str) -> list[str]:
+        return sorted(sym1[i] + sym2[int(p)] for i, p in enumerate(perm))
+
+    for groups, perms in (
+        (("11", "12"), ("01", "10")),
+        (("111", "112", "121", "122", "123"), ("012", "021", "102", "120", "201", "210")),
+    ):
+        ordered = sorted(perms)
+        for s1 in groups:
+            for s2 in groups:
+                for perm in perms:
+                    target = connection(s1, s2, perm)
+                    table[s1, s2, perm] = next(
+                        p for p in ordered if connection(s1, s2, p) == target
+                    )
+    return table
+
+
+CANONICAL_ATTACHMENT_ORDER = _init_canonical_order()
+
+_CHIRAL_TAGS = (Chem.ChiralType.CHI_TETRAHEDRAL_CW, Chem.ChiralType.CHI_TETRAHEDRAL_CCW)
+
+
+def _potential_without_ranks(atom: Chem.Atom) -> bool:
+    """Could this atom be a tetrahedral centre if all its neighbours were distinct?"""
+    if atom.GetTotalDegree() not in (3, 4):
+        return False
+    n = atom.GetDegree()
+    if n == 4:
+        return True
+    if n < 3:
+        return False
+    if atom.GetTotalNumHs() == 1:
+        return True
+    if atom.GetAtomicNum() in (16, 34):
+        valence = atom.GetValence(Chem.ValenceType.EXPLICIT)
+        return valence == 4 or (valence == 3 and atom.GetFormalCharge() == 1)
+    return False
+
+
+def _distinct_neighbour_ranks(atom: Chem.Atom, ranks) -> bool:
+    seen = set()
+    idx = atom.GetIdx()
+    for bond in atom.GetBonds():
+        rank = ranks[bond.GetOtherAtomIdx(idx)]
+        if rank in seen:
+            return False
+        seen.add(rank)
+    return True
+
+
+def _up_candidates(mol: Chem.Mol) -> list[int]:
+    """Atoms that are not stereocentres (flag 0 in mmpdb) only because neighbours are tied.
+
+    mmpdb up-enumerates atoms whose flag goes from 0 (no centre) to 2 (potential centre) after
+    fragmentation; only these atoms can do that, so a molecule without any skips the check.
+    """
+    ranks = None
+    out = []
+    for atom in mol.GetAtoms():
+        if atom.GetChiralTag() in _CHIRAL_TAGS or not _potential_without_ranks(atom):
+            continue
+        if ranks is None:
+            ranks = list(Chem.CanonicalRankAtoms(mol, breakTies=False))
+        if not _distinct_neighbour_ranks(atom, ranks):
+            out.append(atom.GetIdx())
+    return out
+
+
+def _new_stereocentres(mol: Chem.Mol, candidates: list[int], new_ranks) -> list[int]:
+    return [i for i in candidates if _distinct_neighbour_ranks(mol.GetAtomWithIdx(i), new_ranks)]
+
+
+def _chiral_enumerate(indices: list[int]) -> list[tuple[tuple[int, object], ...]]:
+    """The chirality assignments mmpdb 3.1 actually applies to new stereocentres.
+
+    mmpdb builds ``itertools.product`` over generator expressions that close over the loop
+    variable, so every term refers to the *last* index and only that atom is enumerated; the
+    distinct states are CW, CCW and (with two or more centres) unspecified. Reproduced so that
+    the fragmentations, and hence the pairs, are mmpdb's.
+    """
+    if not indices:
+        return []
+    last = indices[-1]
+    tags = [Chem.CHI_TETRAHEDRAL_CW, Chem.CHI_TETRAHEDRAL_CCW]
+    if len(indices) > 1:
+        tags.append(Chem.CHI_UNSPECIFIED)
+    return [((last, t),) for t in tags]
+
+
+def _n_up_enumerations(n: int) -> int:
+    return 3**n - 1 if n else 0
+
+
+def _fragment_on_atom_pairs(mol: Chem.Mol, atom_pairs) -> tuple[Chem.Mol, dict, dict]:
+    """FragmentOnBonds keeping E/Z bond directions on the new dummy bonds (as mmpdb does)."""
+    bonds = []
+    bond_dirs = {}
+    dummy_labels = []
+    label = 2
+    up, down = Chem.BondDir.ENDUPRIGHT, Chem.BondDir.ENDDOWNRIGHT
+    for a1, a2 in atom_pairs:
+        bond = mol.GetBondBetweenAtoms(a1, a2)
+        bonds.append(bond.GetIdx())
+        bond_dir = bond.GetBondDir()
+        if bond.GetBeginAtomIdx() == a1:
+            dummy_labels.append((label, label + 1))
+            if bond_dir == down:
+                bond_dirs[(a1, label + 1)] = down
+                bond_dirs[(a2, label)] = up
+            elif bond_dir == up:
+                bond_dirs[(a1, label + 1)] = up
+                bond_dirs[(a2, label)] = down
+        else:
+            dummy_labels.append((label + 1, label))
+            if bond_dir == up:
+                bond_dirs[(a1, label + 1)] = down
+                bond_dirs[(a2, label)] = up
+            elif bond_dir == down:
+                bond_dirs[(a1, label + 1)] = up
+                bond_dirs[(a2, label)] = down
+        label += 2
+    fm = Chem.FragmentOnBonds(mol, bonds, dummyLabels=dummy_labels)
+    dummy_pairs: list[list[int]] = [[] for _ in atom_pairs]
+    n_orig = mol.GetNumAtoms()
+    attached = {}
+    for idx in range(n_orig, fm.GetNumAtoms()):
+        atom = fm.GetAtomWithIdx(idx)
+        label = atom.GetIsotope()
+        dummy_pairs[label // 2 - 1].append(idx)
+        atom.SetIsotope(0)
+        bond = atom.GetBonds()[0]
+        neighbour = bond.GetOtherAtomIdx(idx)
+        attached[idx] = neighbour
+        if bond_dirs:
+            direction = bond_dirs.get((neighbour, label))
+            if direction is not None:
+                bond.SetBondDir(direction)
+    other = {}
+    for a, b in dummy_pairs:
+        other[a] = b
+        other[b] = a
+    return fm, other, attached
+
+
+_H_CACHE: dict[str, str] = {}
+
+
+def replace_wildcard_with_h(smiles: str) -> str:
+    """Canonical SMILES of a 1-cut constant with its attachment point replaced by hydrogen."""
+    try:
+        return _H_CACHE[smiles]
+    except KeyError:
+        pass
+    if smiles.count("[*]") == 1:
+        with_h = smiles.replace("[*]", "[H]")
+    else:
+        with_h = smiles.replace("*", "[H]")
+    mol = Chem.MolFromSmiles(with_h)
+    out = Chem.MolToSmiles(mol) if mol is not None else ""
+    if len(_H_CACHE) > 100_000:
+        _H_CACHE.clear()
+    _H_CACHE[smiles] = out
+    return out
+
+
+@lru_cache(maxsize=4)
+def _patterns(cut_smarts: str, rotatable_smarts: str):
+    return Chem.MolFromSmarts(cut_smarts), Chem.MolFromSmarts(rotatable_smarts)
+
+
+@lru_cache(maxsize=1)
+def _salt_remover():
+    from rdkit.Chem.SaltRemover import SaltRemover
+
+    return SaltRemover()
+
+
+# --------------------------------------------------------------------------- cut planning
+
+
+class _Mol:
+    """Per-molecule state shared by all cut combinations."""
+
+    __slots__ = (
+        "atom_info",
+        "candidates",
+        "has_stereo",
+        "mol",
+        "num_heavies",
+        "rgroup",
+        "settings",
+        "total_heavies",
+    )
+
+    def __init__(
+        self, mol: Chem.Mol, settings: FragmentSettings, num_heavies: int, smiles: str
+    ) -> None:
+        self.mol = mol
+        self.settings = settings
+        self.num_heavies = num_heavies
+        self.candidates = _up_candidates(mol)
+        # the canonical isomeric SMILES shows every stereo tag RDKit kept after parsing
+        self.has_stereo = "@" in smiles or "/" in smiles or "\\" in smiles
+        self.atom_info = [
+            (1 if z > 1 else 0, z if z > 1 else 0, a.GetTotalNumHs() + (z == 1))
+            for a in mol.GetAtoms()
+            for z in (a.GetAtomicNum(),)
+        ]
+        self.total_heavies = sum(_heavy_flags(mol))
+        # (cut atom that stays in the R-group, its partner) -> SMILES of that R-group after
+        # mmpdb's stereo clean-up; an R-group is the same string in every cut combination
+        self.rgroup: dict[tuple[int, int], str] = {}
+
+
+def _single_cut(st: _Mol, pair, out, seen, side_heavy=None) -> None:
+    mol, settings, num_heavies = st.mol, st.settings, st.num_heavies
+    fm, _, _ = _fragment_on_atom_pairs(mol, [pair])
+    try:
+        frag1, frag2 = Chem.GetMolFrags(fm)
+    except ValueError:
+        return  # RDKit ring-perception corner case (rdkit#4016); mmpdb ignores it too
+    n = fm.GetNumAtoms()
+    a2 = n - 2
+    s1 = Chem.MolFragmentToSmiles(fm, frag1, isomericSmiles=True)
+    s2 = Chem.MolFragmentToSmiles(fm, frag2, isomericSmiles=True)
+    # mmpdb writes these before its stereo clean-up and multi-cut R-groups after it; a
+    # piece with one '*' keeps every stereocentre it had (the new '*' is unlike any other
+    # neighbour), so the strings are the same and serve as R-group strings too
+    for frag, smi in ((frag1, s1), (frag2, s2)):
+        inside = pair[0] if pair[0] in frag else pair[1]
+        outside = pair[1] if inside == pair[0] else pair[0]
+        st.rgroup[inside, outside] = smi
+    if side_heavy is None:
+        h1 = num_heavies_from_smiles(s1)
+        h2 = num_heavies_from_smiles(s2)
+    elif pair[0] in frag1:
+        h1, h2 = side_heavy
+    else:
+        h2, h1 = side_heavy
+    allow = settings.allow_variable
+    if not (allow(h1, num_heavies) or allow(h2, num_heavies)):
+        return
+    up1: list[str] = []
+    up2: list[str] = []
+    candidates = st.candidates
+    cand1 = [a for a in candidates if a < a2 and a in frag1] if candidates else []
+    if cand1:
+        fm.UpdatePropertyCache(strict=False)
+        Chem.AssignStereochemistry(fm, cleanIt=True, force=True)
+        ranks = Chem.CanonicalRankAtoms(fm, breakTies=False)
+        chiral = _new_stereocentres(mol, cand1, ranks)
+        if chiral:
+            # mmpdb 3.1 uses the new centres of fragment 1 for both fragments; for fragment 2
+            # that yields its own SMILES after the stereo clean-up. Reproduced as is.
+            for frag_indices, ups in ((frag1, up1), (frag2, up2)):
+                found: dict[str, None] = {}
+                for assignment in _chiral_enumerate(chiral):
+                    for atom_index, tag in assignment:
+                        fm.GetAtomWithIdx(atom_index).SetChiralTag(tag)
+                    found[Chem.MolFragmentToSmiles(fm, frag_indices, isomericSmiles=True)] = None
+                ups.extend(found)
+    last_up = None
+    for c_h, c_smi, c_up, c_frag, v_h, v_smi, v_up in (
+        (h1, s1, up1, frag1, h2, s2, up2),
+        (h2, s2, up2, frag2, h1, s1, up1),
+    ):
+        if c_h < settings.min_heavies_total_const_frag or c_h < settings.min_heavies_per_const_frag:
+            continue
+        # mmpdb pairs the variable up-enumerations with the last constant up-enumeration
+        # seen so far (a loop variable that outlives its loop); keep that pairing
+        if c_up:
+            last_up = c_up[-1]
+        if not allow(v_h, num_heavies):
+            continue
+        c_key = _h_formula(st.atom_info, c_frag, a2)
+        _emit(out, seen, (1, NO_ENUMERATION, v_h, "1", v_smi, "0", c_h, "1", c_smi, c_smi, c_key))
+        for u in c_up:
+            _emit(out, seen, (1, CONSTANT_UP, v_h, "1", v_smi, "0", c_h, "1", u, u, c_key))
+        for v in v_up:
+            _emit(out, seen, (1, VARIABLE_UP, v_h, "1", v, "0", c_h, "1", last_up, c_smi, c_key))
+
+
+def _h_formula(atom_info, frag_indices, first_dummy) -> tuple[int, int, int]:
+    heavies = zsum = hsum = 0
+    for a in frag_indices:
+        if a < first_dummy:
+            h, z, nh = atom_info[a]
+            heavies += h
+            zsum += z
+            hsum += nh
+    return heavies, zsum, hsum + 1
+
+
+def _emit(out, seen, frag) -> None:
+    key = (frag[5], frag[4], frag[8])
+    if key not in seen:
+        seen.add(key)
+        out.append(frag)
+
+
+def _multi_cut(st: _Mol, atom_pairs, out, seen) -> None:
+    """A 2- or 3-cut fragmentation as mmpdb's ``make_multiple_cuts`` builds it.
+
+    mmpdb writes the whole fragmented molecule as one canonical SMILES (RDKit sorts the
+    pieces) and reads the pieces back. Here each piece is written on its own: R-groups come
+    from a per-molecule cache (they recur in many combinations) and only the small variable
+    piece is canonicalized per combination; the strings are the same, the cost is not.
+    """
+    mol, settings, num_heavies = st.mol, st.settings, st.num_heavies
+    num_cuts = len(atom_pairs)
+    fm, other_atom, attached = _fragment_on_atom_pairs(mol, atom_pairs)
+    n_orig = mol.GetNumAtoms()
+    var_piece = None
+    rgroups = []  # (atoms incl. dummy, dummy index)
+    n_const = 0
+    for atom_indices in Chem.GetMolFrags(fm):
+        dummies = [a for a in atom_indices if a >= n_orig]
+        if len(dummies) == 1:
+            n_real = len(atom_indices) - 1
+            if n_real < settings.min_heavies_per_const_frag:
+                return
+            n_const += n_real
+            rgroups.append((atom_indices, dummies[0]))
+        elif len(dummies) == num_cuts:
+            var_piece = atom_indices
+        else:
+            return  # not cut into a core plus R-groups
+    if n_const < settings.min_heavies_total_const_frag or var_piece is None:
+        return
+    if st.has_stereo:
+        fm.UpdatePropertyCache(strict=False)
+        Chem.AssignStereochemistry(fm, cleanIt=True, force=True)
+
+    enumerations: list = [(NO_ENUMERATION, None)]
+    if not st.has_stereo:
+        fm.UpdatePropertyCache(strict=False)
+    # whole-molecule ranks: RDKit's CanonicalRankAtomsInFragment(breakTies=False) does not
+    # refine by neighbours, so it would call non-equivalent attachment points symmetric
+    new_ranks = Chem.CanonicalRankAtoms(fm, breakTies=False)
+    if st.candidates:
+        new_centres = _new_stereocentres(mol, st.candidates, new_ranks)
+        if new_centres:
+            new_set = set(new_centres)
+            # mmpdb's order: R-groups in GetMolFrags order, atoms ascending within each
+            const_new = [a for atoms, _d in rgroups for a in sorted(atoms) if a in new_set]
+            var_new = sorted(a for a in var_piece if a in new_set)
+            enumerations.extend((CONSTANT_UP, e) for e in _chiral_enumerate(const_new))
+            enumerations.extend((VARIABLE_UP, e) for e in _chiral_enumerate(var_new))
+            total = 1 + _n_up_enumerations(len(const_new)) + _n_up_enumerations(len(var_new))
+            if total > settings.max_up_enumerations + 1:
+                raise _UpEnumerationLimit(
+                    f"Exceeded up-enumeration limit of {settings.max_up_enumerations}"
+                )
+
+    seen_pieces = set()
+    cache = st.rgroup
+    for label, assignment in enumerations:
+        if assignment is not None:
+            # tags accumulate over enumerations, as in mmpdb
+            for atom_index, tag in assignment:
+                fm.GetAtomWithIdx(atom_index).SetChiralTag(tag)
+            # as in mmpdb: forget perceived stereo so that writing SMILES perceives it again
+            # and drops tags on atoms that are not stereocentres (e.g. two equal '*')
+            fm.ClearComputedProps()
+        if label == NO_ENUMERATION:
+            got = _pieces_fast(fm, rgroups, var_piece, other_atom, attached, n_orig, cache)
+        else:
+            # up-enumerations: write the whole molecule like mmpdb, since RDKit's stereo
+            # re-perception differs between a whole molecule and a fragment of it
+            got = _pieces_whole(fm, num_cuts, other_atom)
+        if got is None:
+            return
+        var_smiles, var_connections, const_pieces, rgroup_of_partner = got
+        key = (var_smiles, *const_pieces)
+        if key in seen_pieces:
+            continue
+        seen_pieces.add(key)
+        if label == NO_ENUMERATION:
+            ranks = new_ranks
+        else:
+            ranks = Chem.CanonicalRankAtoms(fm, breakTies=False)
+        var_sym = _symmetry_class(*(ranks[a] for a in var_connections))
+        const_sym = _symmetry_class(*const_pieces)
+        attachment = "".join(rgroup_of_partner[a] for a in var_connections)
+        canonical = CANONICAL_ATTACHMENT_ORDER[var_sym, const_sym, attachment]
+        v_h = num_heavies_from_smiles(var_smiles)
+        if not settings.allow_variable(v_h, num_heavies):
+            continue
+        const_smiles = ".".join(const_pieces)
+        _emit(
+            out,
+            seen,
+            (
+                num_cuts,
+                label,
+                v_h,
+                var_sym,
+                var_smiles,
+                canonical,
+                st.total_heavies - v_h,
+                const_sym,
+                const_smiles,
+                "",
+                None,
+            ),
+        )
+
+
+def _pieces_fast(fm, rgroups, var_piece, other_atom, attached, n_orig, cache):
+    """Variable SMILES, its attachment atoms in output order, sorted R-groups, R-group ids."""
+    rg_smiles = []
+    for atoms, dummy in rgroups:
+        partner = other_atom[dummy]
+        inside = attached[dummy]
+        outside = attached[partner]
+        smi = cache.get((inside, outside))
+        if smi is None:
+            smi = cache[inside, outside] = Chem.MolFragmentToSmiles(fm, atoms, isomericSmiles=True)
+        rg_smiles.append((smi, partner))
+    var_smiles = Chem.MolFragmentToSmiles(fm, var_piece, isomericSmiles=True)
+    var_connections = [a for a in _atom_output_order(fm) if a >= n_orig]
+    # RDKit writes the pieces of a molecule sorted by their SMILES; so does mmpdb's constant
+    rg_sorted = sorted(range(len(rg_smiles)), key=lambda i: rg_smiles[i][0])
+    const_pieces = [rg_smiles[i][0] for i in rg_sorted]
+    rgroup_of_partner = {rg_smiles[i][1]: str(pos) for pos, i in enumerate(rg_sorted)}
+    return var_smiles, var_connections, const_pieces, rgroup_of_partner
+
+
+def _pieces_whole(fm, num_cuts, other_atom):
+    """:func:`_pieces_fast` the way mmpdb does it: one SMILES of the whole molecule."""
+    smiles = Chem.MolToSmiles(fm)
+    pieces = smiles.split(".")
+    var_i = next((i for i, p in enumerate(pieces) if p.count("*") == num_cuts), None)
+    if var_i is None:
+        return None
+    order = _atom_output_order(fm)
+    symbols = _component_atom_symbols(smiles)
+    const_idx = [i for i in range(num_cuts + 1) if i != var_i]
+    var_connections = [order[k] for k, sym in symbols[var_i] if "*" in sym]
+    rgroup_of_atom = {}
+    for rgroup_id, comp in enumerate(const_idx):
+        for k, _sym in symbols[comp]:
+            rgroup_of_atom[order[k]] = str(rgroup_id)
+    rgroup_of_partner = {a: rgroup_of_atom[other_atom[a]] for a in var_connections}
+    return pieces[var_i], var_connections, [pieces[i] for i in const_idx], rgroup_of_partner
+
+
+class _UpEnumerationLimit(Exception):
+    pass
+
+
+def _formula_key(mol: Chem.Mol, atoms=None) -> tuple[int, int, int]:
+    heavies = zsum = hsum = 0
+    for atom in mol.GetAtoms() if atoms is None else (mol.GetAtomWithIdx(a) for a in atoms):
+        z = atom.GetAtomicNum()
+        if z > 1:
+            heavies += 1
+            zsum += z
+        hsum += atom.GetTotalNumHs() + (z == 1)
+    return heavies, zsum, hsum
+
+
+def fragment_smiles(
+    index: int,
+    smiles: str,
+    settings: FragmentSettings,
+    *,
+    defer: bool = False,
+    only: list[tuple[int, ...]] | None = None,
+) -> FragmentedRecord:
+    """Fragment one molecule as ``mmpdb fragment`` does, keeping only indexable fragmentations.
+
+    Parameters
+    ----------
+    index : int
+        Caller's reference, returned unchanged.
+    smiles : str
+        The structure to fragment.
+    settings : FragmentSettings
+        Cut and filter settings.
+
+    Returns
+    -------
+    FragmentedRecord
+        ``(index, skip_reason, normalized_smiles, num_heavies, formula_key,
+        fragmentations)``; ``skip_reason`` is '' unless the molecule was skipped
+        (mmpdb's reasons: 'invalid smiles', 'multiple fragments', "contains '*' atoms",
+        'not enough heavy atoms', 'too many heavy atoms', 'too many rotatable bonds',
+        'Exceeded up-enumeration limit of N', 'RDKit failure: ...').
+    """
+    mol = Chem.MolFromSmiles(smiles) if smiles else None
+    if mol is None:
+        return (index, "invalid smiles", "", 0, (), [])
+    num_heavies = mol.GetNumHeavyAtoms()
+    # RDKit's default salts are whole fragments of at most 13 heavy atoms: a one-fragment
+    # molecule larger than that cannot lose anything, so skip the 15 substructure searches
+    if settings.strip_salts and ("." in smiles or num_heavies <= 20):
+        mol = _salt_remover().StripMol(mol)
+    normalized = Chem.MolToSmiles(mol)
+    if "." in normalized:
+        return (index, "multiple fragments", normalized, num_heavies, (), [])
+    heavies = 0
+    for atom in mol.GetAtoms():
+        z = atom.GetAtomicNum()
+        if z == 0:
+            return (index, "contains '*' atoms", normalized, num_heavies, (), [])
+        if z > 1:
+            heavies += 1
+    if heavies < 2:
+        return (index, "not enough heavy atoms", normalized, num_heavies, (), [])
+    if settings.max_heavies is not None and heavies > settings.max_heavies:
+        return (index, "too many heavy atoms", normalized, num_heavies, (), [])
+    cut_pattern, rot_pattern = _patterns(settings.cut_smarts, settings.rotatable_smarts)
+    if settings.max_rotatable_bonds is not None:
+        matches = mol.GetSubstructMatches(
+            rot_pattern, uniquify=True, maxMatches=settings.max_rotatable_bonds * 2 + 1
+        )
+        if len(matches) > settings.max_rotatable_bonds:
+            return (index, "too many rotatable bonds", normalized, num_heavies, (), [])
+    formula = _formula_key(mol)
+    pairs = mol.GetSubstructMatches(cut_pattern, uniquify=True)
+    if not pairs:
+        return (index, "", normalized, num_heavies, formula, [])
+    try:
+        frags, deferred = _fragment_mol(
+            mol, pairs, settings, num_heavies, normalized, defer=defer, only=only
+        )
+    except _UpEnumerationLimit as err:
+        return (index, str(err), normalized, num_heavies, (), [])
+    except (RuntimeError, ValueError) as err:  # RDKit failures; mmpdb skips such records
+        return (index, f"RDKit failure: {err}", normalized, num_heavies, (), [])
+    if deferred:
+        return (index, "", normalized, num_heavies, formula, frags, deferred)
+    return (index, "", normalized, num_heavies, formula, frags)
+
+
+def _fragment_mol(mol, pairs, settings, num_heavies, smiles, defer=False, only=None):
+    st = _Mol(mol, settings, num_heavies, smiles)
+    tree = _Tree(mol, pairs, _heavy_flags(mol))
+    out: list[Fragmentation] = []
+    seen: set = set()
+    if only is not None:  # second pass: the deferred combinations the index needs
+        for combo in only:
+            _multi_cut(st, [pairs[c] for c in combo], out, seen)
+        return out, []
+    combos = (
+        _plan_combinations(tree, len(pairs), settings, num_heavies)
+        if tree.ok
+        else _all_combinations(len(pairs), settings.max_cuts)
+    )
+    can_defer = (
+        defer
+        and tree.ok
+        and settings.min_heavies_per_const_frag == 0
+        and settings.min_heavies_total_const_frag == 0
+    )
+    flagged = _up_flagged_edges(mol, pairs, st.candidates) if can_defer else set()
+    deferred: list[tuple[int, int]] = []
+    for combo in combos:
+        if len(combo) == 1:
+            side = tree.side_heavy[combo[0]] if tree.ok else None
+            _single_cut(st, pairs[combo[0]], out, seen, side)
+        elif can_defer and not flagged.intersection(combo):
+            deferred.append((_encode(combo), _constant_hash(st, tree, pairs, combo)))
+        else:
+            _multi_cut(st, [pairs[c] for c in combo], out, seen)
+    return out, deferred
+
+
+def _constant_hash(st: _Mol, tree: _Tree, pairs, combo) -> int:
+    """Key of the constant a multi-cut combination will have, from cached R-group strings.
+
+    The constant of a 2- or 3-cut fragmentation is its R-groups (the outer side of every cut)
+    sorted by SMILES; each R-group string is the same in every combination, so the key costs
+    no canonicalization once the R-groups of the molecule are known.
+    """
+    pieces = []
+    for e in combo:
+        other = combo[0] if combo[0] != e else combo[1]
+        outer = 1 - tree.side_of[e][other]
+        pieces.append(_rgroup_string(st, pairs[e], outer))
+    return constant_hash(".".join(sorted(pieces)), len(combo))
+
+
+def _rgroup_string(st: _Mol, pair, side: int) -> str:
+    inside, outside = pair[side], pair[1 - side]
+    got = st.rgroup.get((inside, outside))
+    if got is not None:
+        return got
+    fm, _, _ = _fragment_on_atom_pairs(st.mol, [pair])
+    for frag in Chem.GetMolFrags(fm):
+        smi = Chem.MolFragmentToSmiles(fm, frag, isomericSmiles=True)
+        if pair[0] in frag:
+            st.rgroup[pair[0], pair[1]] = smi
+        else:
+            st.rgroup[pair[1], pair[0]] = smi
+    return st.rgroup[inside, outside]
+
+
+def fragment_chunk(
+    items: list[tuple[int, str]], settings: FragmentSettings, defer: bool = False
+) -> list[FragmentedRecord]:
+    """Fragment a chunk of ``(index, smiles)`` items (the unit of work of the process pool).
+
+    With ``defer`` the 2- and 3-cut combinations whose work can wait are not built; each
+    record then carries a 7th item, ``[(combination code, constant hash), ...]``, and the
+    caller builds only those whose constant another molecule shares (:func:`complete_chunk`).
+    """
+    RDLogger.DisableLog("rdApp.*")
+    try:
+        return [fragment_smiles(i, s, settings, defer=defer) for i, s in items]
+    finally:
+        RDLogger.EnableLog("rdApp.*")
+
+
+def complete_chunk(
+    items: list[tuple[int, str, list[int]]], settings: FragmentSettings
+) -> list[tuple[int, list]]:
+    """Build the deferred combinations ``(index, smiles, [codes])``: ``[(index, frags)]``."""
+    RDLogger.DisableLog("rdApp.*")
+    try:
+        out = []
+        for i, s, codes in items:
+            rec = fragment_smiles(i, s, settings, only=[decode_combo(c) for c in codes])
+            out.append((i, rec[5] if not rec[1] else []))
+        return out
+    finally:
+        RDLogger.EnableLog("rdApp.*")
