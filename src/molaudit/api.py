@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
@@ -106,19 +107,8 @@ def audit(
             batch.analytics.run_cheap()
         return batch
 
-    if client is not None:
-        with client.as_current():
-            records, fps, stats = run_audit(
-                table_in.structures,
-                table_in.kind,
-                options,
-                n_jobs=n_jobs,
-                backend=backend,
-                store=store,
-                progress=progress,
-                cancel=cancel,
-            )
-    else:
+    # the Dask client is made current for the run; other backends need no context
+    with client.as_current() if client is not None else contextlib.nullcontext():
         records, fps, stats = run_audit(
             table_in.structures,
             table_in.kind,
