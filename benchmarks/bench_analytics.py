@@ -19,10 +19,10 @@ import tracemalloc
 import warnings
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _data import data_dir, moses_smiles  # noqa: E402
+from _data import data_dir, moses_smiles
 
-import molaudit  # noqa: E402
-from molaudit.analytics import REGISTRY  # noqa: E402
+import molaudit
+from molaudit.analytics import REGISTRY
 
 warnings.simplefilter("ignore")
 TARGETS = {"dedup": 5.0, "statistics": 5.0, "scaffolds": 60.0}
