@@ -54,7 +54,6 @@ def run_chunks_on_dask(
     kind: str,
     options: Any,
     accept: Any,
-    crash_blob: Any,
     cancel: Any,
     cancelled_error: type[BaseException],
 ) -> int:
@@ -62,13 +61,15 @@ def run_chunks_on_dask(
 
     Futures rather than joblib's Dask backend: each future fails on its own, so a chunk whose
     task killed its worker ``allowed-failures`` times (``KilledWorker``) is known exactly and
-    is bisected until the one molecule is isolated, also on a remote cluster where no journal
-    file can be shared. (joblib 1.6's Dask backend also fails with distributed 2026.8.)
+    is bisected until single molecules remain, also on a remote cluster where no journal file
+    can be shared; a single molecule is then re-run alone in a fresh local process, which
+    convicts it only if it crashes there too. (joblib 1.6's Dask backend also fails with
+    distributed 2026.8.)
     """
     from distributed import as_completed, get_client
     from distributed.scheduler import KilledWorker
 
-    from .runner import _audit_chunk
+    from .runner import _audit_chunk, _run_isolated
 
     client = get_client()
     futures = {}
@@ -84,10 +85,12 @@ def run_chunks_on_dask(
             keys = futures.pop(future)
             try:
                 blobs = future.result()
-            except KilledWorker as exc:
+            except KilledWorker:
                 killed += 1
                 if len(keys) == 1:
-                    accept(keys, [crash_blob(exc)])
+                    # a task can also be convicted for sharing a worker with the culprit: the
+                    # verdict comes from a run of the molecule alone in a fresh local process
+                    accept(keys, [_run_isolated(text_of[keys[0]], kind, options)])
                 else:
                     half = len(keys) // 2
                     for part in (keys[:half], keys[half:]):

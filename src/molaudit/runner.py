@@ -301,7 +301,7 @@ def _compute(
             from .dask_backend import run_chunks_on_dask
 
             stats.worker_crashes += run_chunks_on_dask(
-                queue, text_of, kind, options, accept, _crash_blob, cancel, AuditCancelled
+                queue, text_of, kind, options, accept, cancel, AuditCancelled
             )
         while queue:
             if cancel is not None and cancel.is_set():
