@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from fp_input import make_input
 from rdkit import Chem, DataStructs
 from rdkit.Chem import rdFingerprintGenerator
 from rdkit.ML.Cluster import Butina
@@ -15,28 +16,6 @@ from molaudit.analytics import REGISTRY, AnalyticInput
 from molaudit.analytics.clustering import clusters
 
 DATA = Path(__file__).parents[1] / "data" / "similarity" / "moleculeace_4sets.csv.gz"
-
-
-def make_input(smiles: list[str], error_every: int = 0) -> AnalyticInput:
-    """Table + RDKit fingerprints; every ``error_every``-th row is an error row."""
-    gen = rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=2048)
-    records, fps, fp_rows = [], [], []
-    row = 0
-    for smi in smiles:
-        if error_every and row % error_every == error_every - 1:
-            records.append({"row": row, "id": f"M{row}", "status": "error", "smiles": None})
-            row += 1
-        mol = Chem.MolFromSmiles(smi)
-        records.append({"row": row, "id": f"M{row}", "status": "ok", "smiles": smi})
-        fps.append(np.packbits(gen.GetFingerprintAsNumPy(mol).astype(bool)))
-        fp_rows.append(row)
-        row += 1
-    return AnalyticInput(
-        table=pd.DataFrame(records),
-        fingerprints=np.array(fps, dtype=np.uint8).reshape(len(fps), 256),
-        fingerprint_rows=np.array(fp_rows, dtype=np.int64),
-        n_jobs=2,
-    )
 
 
 @pytest.fixture(scope="module")
