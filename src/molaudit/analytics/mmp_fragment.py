@@ -39,6 +39,12 @@ from .mmp_plan import (
     constant_hash,
     decode_combo,
 )
+from .mmp_stereo import (
+    _chiral_enumerate,
+    _n_up_enumerations,
+    _new_stereocentres,
+    _up_candidates,
+)
 
 __all__ = [
     "DEFAULT_CUT_SMARTS",
@@ -252,79 +258,6 @@ def _init_canonical_order() -> dict[tuple[str, str, str], str]:
 
 
 CANONICAL_ATTACHMENT_ORDER = _init_canonical_order()
-
-_CHIRAL_TAGS = (Chem.ChiralType.CHI_TETRAHEDRAL_CW, Chem.ChiralType.CHI_TETRAHEDRAL_CCW)
-
-
-def _potential_without_ranks(atom: Chem.Atom) -> bool:
-    """Could this atom be a tetrahedral centre if all its neighbours were distinct?"""
-    if atom.GetTotalDegree() not in (3, 4):
-        return False
-    n = atom.GetDegree()
-    if n == 4:
-        return True
-    if n < 3:
-        return False
-    if atom.GetTotalNumHs() == 1:
-        return True
-    if atom.GetAtomicNum() in (16, 34):
-        valence = atom.GetValence(Chem.ValenceType.EXPLICIT)
-        return valence == 4 or (valence == 3 and atom.GetFormalCharge() == 1)
-    return False
-
-
-def _distinct_neighbour_ranks(atom: Chem.Atom, ranks) -> bool:
-    seen = set()
-    idx = atom.GetIdx()
-    for bond in atom.GetBonds():
-        rank = ranks[bond.GetOtherAtomIdx(idx)]
-        if rank in seen:
-            return False
-        seen.add(rank)
-    return True
-
-
-def _up_candidates(mol: Chem.Mol) -> list[int]:
-    """Atoms that are not stereocentres (flag 0 in mmpdb) only because neighbours are tied.
-
-    mmpdb up-enumerates atoms whose flag goes from 0 (no centre) to 2 (potential centre) after
-    fragmentation; only these atoms can do that, so a molecule without any skips the check.
-    """
-    ranks = None
-    out = []
-    for atom in mol.GetAtoms():
-        if atom.GetChiralTag() in _CHIRAL_TAGS or not _potential_without_ranks(atom):
-            continue
-        if ranks is None:
-            ranks = list(Chem.CanonicalRankAtoms(mol, breakTies=False))
-        if not _distinct_neighbour_ranks(atom, ranks):
-            out.append(atom.GetIdx())
-    return out
-
-
-def _new_stereocentres(mol: Chem.Mol, candidates: list[int], new_ranks) -> list[int]:
-    return [i for i in candidates if _distinct_neighbour_ranks(mol.GetAtomWithIdx(i), new_ranks)]
-
-
-def _chiral_enumerate(indices: list[int]) -> list[tuple[tuple[int, object], ...]]:
-    """The chirality assignments mmpdb 3.1 actually applies to new stereocentres.
-
-    mmpdb builds ``itertools.product`` over generator expressions that close over the loop
-    variable, so every term refers to the *last* index and only that atom is enumerated; the
-    distinct states are CW, CCW and (with two or more centres) unspecified. Reproduced so that
-    the fragmentations, and hence the pairs, are mmpdb's.
-    """
-    if not indices:
-        return []
-    last = indices[-1]
-    tags = [Chem.CHI_TETRAHEDRAL_CW, Chem.CHI_TETRAHEDRAL_CCW]
-    if len(indices) > 1:
-        tags.append(Chem.CHI_UNSPECIFIED)
-    return [((last, t),) for t in tags]
-
-
-def _n_up_enumerations(n: int) -> int:
-    return 3**n - 1 if n else 0
 
 
 def _fragment_on_atom_pairs(mol: Chem.Mol, atom_pairs) -> tuple[Chem.Mol, dict, dict]:
