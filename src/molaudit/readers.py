@@ -3,15 +3,15 @@
 Accepted: a pandas DataFrame, a Series or list of SMILES, a list of RDKit Mol, or a path to a
 CSV/TSV/SMI/SDF file (each optionally gzipped) or an ``.xlsx`` workbook (needs openpyxl).
 File columns are read as text, so IDs such as ``007`` or ``=1+1`` come back byte-identical.
+Files are streamed from their (gzip-)handle by :mod:`molaudit.readers_stream`; no whole-file
+bytes or text is ever held.
 """
 
 from __future__ import annotations
 
-import gzip
 import hashlib
-import io
 import os
-from collections.abc import Iterator
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,8 +22,20 @@ from rdkit import Chem
 
 from . import columns as cols
 from .errors import ColumnNotFoundError
+from .readers_stream import (
+    StructureColumn,
+    file_head,
+    hash_frame,
+    hash_structures,
+    iter_sdf_records,
+    read_delimited,
+    read_sdf,
+    read_smi,
+)
 
-__all__ = ["InputTable", "read_input"]
+__all__ = ["InputTable", "StructureColumn", "iter_sdf_records", "read_input"]
+
+DELIMITED = frozenset({".csv", ".tsv", ".txt", ".tab"})
 
 #: Reserved output names: an input column with one of these names is renamed ``<name>_input``.
 RESERVED = frozenset(
@@ -50,8 +62,10 @@ class InputTable:
     ----------
     frame : pandas.DataFrame
         The input columns, as given (files: as text), one row per record, RangeIndex.
-    structures : list of str or None
-        The structure of each record (SMILES or molblock).
+    structures : sequence of str or None
+        The structure of each record (SMILES or molblock): a ``list`` for in-memory inputs and
+        SD files, a :class:`StructureColumn` (a read-only view on the SMILES column of
+        ``frame``, with ``len``, indexing and iteration) for CSV/TSV/SMI files.
     kind : {'smiles', 'molblock'}
         What ``structures`` hold.
     smiles_col, id_col, activity_col : str or None
@@ -63,7 +77,7 @@ class InputTable:
     """
 
     frame: pd.DataFrame
-    structures: list[str | None]
+    structures: Sequence[str | None]
     kind: str
     smiles_col: str | None = None
     id_col: str | None = None
@@ -72,17 +86,16 @@ class InputTable:
     notes: list[str] = field(default_factory=list)
 
     def content_digest(self) -> str:
-        """Digest of everything the batch result depends on in the input."""
+        """Digest of everything the batch result depends on in the input.
+
+        Columns are hashed a slice at a time (Arrow-backed text straight from its buffers), so
+        a 1M-row table costs no whole-table temporaries.
+        """
         h = hashlib.blake2b(digest_size=16)
         h.update(repr((self.kind, self.smiles_col, self.id_col, self.activity_col)).encode())
         h.update(repr([str(c) for c in self.frame.columns]).encode())
-        for text in self.structures:
-            h.update(b"\x00" if text is None else text.encode("utf-8", "surrogatepass") + b"\x01")
-        try:
-            hashed = pd.util.hash_pandas_object(self.frame, index=False).to_numpy()
-            h.update(hashed.tobytes())
-        except TypeError:  # unhashable cells (lists, dicts): fall back to their text
-            h.update(self.frame.astype(str).to_csv(index=False).encode())
+        h.update(hash_structures(self.structures))
+        h.update(hash_frame(self.frame))
         return h.hexdigest()
 
 
@@ -153,6 +166,8 @@ def _from_frame(
     activity_col: str | None,
     source: str,
     notes: list[str] | None = None,
+    *,
+    from_file: bool = False,
 ) -> InputTable:
     notes = list(notes or [])
     frame.columns = [str(c) for c in frame.columns]
@@ -176,10 +191,15 @@ def _from_frame(
         activity = cols.detect_activity(frame, exclude={smiles, ident or ""})
         if activity is not None:
             notes.append(f"activity column {activity!r} (detected)")
-    structures = [
-        None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
-        for v in frame[smiles].tolist()
-    ]
+    structures: Sequence[str | None]
+    if from_file:
+        # file columns are all text: a view on the column instead of a second copy as a list
+        structures = StructureColumn(frame[smiles])
+    else:
+        structures = [
+            None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
+            for v in frame[smiles].tolist()
+        ]
     return InputTable(frame, structures, "smiles", smiles, ident, activity, source, notes)
 
 
@@ -218,35 +238,6 @@ def _suffixes(path: Path) -> tuple[str, bool]:
     return Path(name).suffix, gz
 
 
-def _read_bytes(path: Path, gz: bool) -> bytes:
-    if not gz:
-        return path.read_bytes()
-    out = io.BytesIO()
-    try:
-        with gzip.open(path, "rb") as fh:
-            while chunk := fh.read(1 << 20):
-                out.write(chunk)
-                if out.tell() > MAX_DECOMPRESSED_BYTES:
-                    raise ValueError(
-                        f"{path} decompresses to more than {MAX_DECOMPRESSED_BYTES} bytes; "
-                        "refusing (set MOLAUDIT_MAX_INPUT_BYTES to raise the limit)"
-                    )
-    except (EOFError, gzip.BadGzipFile, OSError) as exc:
-        raise ValueError(f"{path} is not a readable gzip file: {exc}") from exc
-    return out.getvalue()
-
-
-def _decode(raw: bytes, path: Path, notes: list[str]) -> str:
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        notes.append(
-            f"{path.name} is not valid UTF-8 (byte {raw[exc.start]:#04x} at offset {exc.start}); "
-            "read as Latin-1"
-        )
-        return raw.decode("latin-1")
-
-
 def _read_path(
     path: Path, smiles_col: str | None, id_col: str | None, activity_col: str | None
 ) -> InputTable:
@@ -267,14 +258,33 @@ def _read_path(
                 "reading .xlsx needs openpyxl: pip install 'molaudit[excel]'"
             ) from exc
         return _from_frame(frame, smiles_col, id_col, activity_col, str(path))
-    raw = _read_bytes(path, gz)
-    if not raw.strip():
+    limit = MAX_DECOMPRESSED_BYTES
+    if suffix not in {".sdf", ".sd", ".mol", ".smi", ".smiles", ".ism"} | DELIMITED:
+        raise ValueError(
+            f"unsupported file type {path.name!r}: use .csv, .tsv, .smi, .sdf (optionally .gz) "
+            "or .xlsx"
+        )
+    return _read_text_file(path, suffix, gz, limit, smiles_col, id_col, activity_col, notes)
+
+
+def _read_text_file(
+    path: Path,
+    suffix: str,
+    gz: bool,
+    limit: int,
+    smiles_col: str | None,
+    id_col: str | None,
+    activity_col: str | None,
+    notes: list[str],
+) -> InputTable:
+    blank, tab_in_first_line = file_head(path, gz, limit)
+    if blank:
         raise ValueError(f"{path} is empty")
-    text = _decode(raw, path, notes)
     if suffix in {".sdf", ".sd", ".mol"}:
-        return _from_sdf(text, path, id_col, activity_col, notes)
+        frame, blocks = read_sdf(path, gz, limit, notes)
+        return _from_sdf(frame, blocks, path, id_col, activity_col, notes)
     if suffix in {".smi", ".smiles", ".ism"}:
-        frame = _read_smi(text)
+        frame = read_smi(path, gz, limit, notes)
         return _from_frame(
             frame,
             smiles_col or "smiles",
@@ -282,92 +292,27 @@ def _read_path(
             activity_col,
             str(path),
             notes,
+            from_file=True,
         )
-    if suffix in {".csv", ".tsv", ".txt", ".tab"}:
-        sep = (
-            "\t"
-            if suffix in {".tsv", ".tab"} or (suffix == ".txt" and "\t" in text.split("\n", 1)[0])
-            else ","
-        )
-        try:
-            frame = pd.read_csv(
-                io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_filter=False
-            )
-        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-            raise ValueError(f"{path} could not be read as {suffix[1:].upper()}: {exc}") from exc
-        return _from_frame(frame, smiles_col, id_col, activity_col, str(path), notes)
-    raise ValueError(
-        f"unsupported file type {path.name!r}: use .csv, .tsv, .smi, .sdf (optionally .gz) or .xlsx"
-    )
-
-
-def _read_smi(text: str) -> pd.DataFrame:
-    """SMILES files: one record per line, ``SMILES [id [more fields]]`` split on tab or space."""
-    lines = [ln for ln in text.splitlines() if ln.strip()]
-    rows = [ln.split("\t") if "\t" in ln else ln.split(None, 1) for ln in lines]
-    if rows and rows[0] and rows[0][0].strip().lower() in {"smiles", "smi"}:
-        rows = rows[1:]
-    width = max((len(r) for r in rows), default=1)
-    names = ["smiles", "id"] + [f"field_{i}" for i in range(3, width + 1)]
-    data = {
-        name: [r[i].strip() if i < len(r) else "" for r in rows]
-        for i, name in enumerate(names[:width])
-    }
-    return pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in data.items()})
-
-
-def iter_sdf_records(text: str) -> Iterator[tuple[str, dict[str, str]]]:
-    """Yield ``(molblock, properties)`` per SD record; a last record without ``$$$$`` counts."""
-    record: list[str] = []
-    for line in text.splitlines():
-        if line.startswith("$$$$"):
-            yield _split_record(record)
-            record = []
-        else:
-            record.append(line)
-    if any(line.strip() for line in record):
-        yield _split_record(record)
-
-
-def _split_record(lines: list[str]) -> tuple[str, dict[str, str]]:
-    end = next((i for i, ln in enumerate(lines) if ln.startswith("M  END")), None)
-    if end is None:
-        # no M  END: keep the text as the molblock; the parser reports what is wrong
-        return "\n".join(lines) + "\n", {}
-    molblock = "\n".join(lines[: end + 1]) + "\n"
-    props: dict[str, str] = {}
-    name: str | None = None
-    values: list[str] = []
-    for line in lines[end + 1 :]:
-        if line.startswith(">"):
-            if name is not None:
-                props[name] = "\n".join(values).strip("\n")
-            start, stop = line.find("<"), line.rfind(">")
-            name = line[start + 1 : stop] if 0 <= start < stop else line[1:].strip()
-            values = []
-        elif name is not None:
-            values.append(line)
-    if name is not None:
-        props[name] = "\n".join(values).strip("\n")
-    return molblock, props
+    # .txt: tab-separated when its first line holds a tab
+    sep = "\t" if suffix in {".tsv", ".tab"} or (suffix == ".txt" and tab_in_first_line) else ","
+    try:
+        frame = read_delimited(path, gz, limit, sep, notes)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise ValueError(f"{path} could not be read as {suffix[1:].upper()}: {exc}") from exc
+    return _from_frame(frame, smiles_col, id_col, activity_col, str(path), notes, from_file=True)
 
 
 def _from_sdf(
-    text: str, path: Path, id_col: str | None, activity_col: str | None, notes: list[str]
+    frame: pd.DataFrame,
+    blocks: list[str | None],
+    path: Path,
+    id_col: str | None,
+    activity_col: str | None,
+    notes: list[str],
 ) -> InputTable:
-    blocks: list[str | None] = []
-    props_list: list[dict[str, str]] = []
-    for molblock, props in iter_sdf_records(text):
-        first = molblock.split("\n", 1)[0]
-        props = {"_Name": first.strip(), **props}
-        blocks.append(molblock if molblock.strip() else None)
-        props_list.append(props)
     if not blocks:
         raise ValueError(f"{path} holds no SD records")
-    names: list[str] = list(dict.fromkeys(k for p in props_list for k in p))
-    frame = pd.DataFrame(
-        {n: pd.Series([p.get(n, "") for p in props_list], dtype=object) for n in names}
-    )
     ident = cols.resolve(frame, id_col, "ID")
     if ident is None and id_col is None:
         ident = cols.detect_id(frame, exclude=set()) or (
