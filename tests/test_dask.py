@@ -72,3 +72,32 @@ def test_molecule_that_kills_dask_workers_is_isolated(client, small_real, quiet)
     assert table.loc[9, "error_code"] == "worker_crashed"
     assert (table.drop(index=9)["status"] != "error").all()
     assert batch.run["worker_crashes"] >= 1
+
+
+def test_parallel_map_runs_chunks_on_the_cluster_in_order(client):
+    from molaudit.parallel import parallel_map
+
+    chunks = [list(range(n)) for n in (5, 1, 3, 0, 7)]
+    with distributed.get_task_stream(client) as stream:
+        lengths = parallel_map(len, chunks, n_jobs=2, backend="dask", scheduler=client)
+    assert lengths == [5, 1, 3, 0, 7]
+    assert sum(1 for task in stream.data if task["key"].startswith("len-")) == len(chunks)
+
+
+def test_scaffolds_of_a_dask_batch_run_on_the_cluster(client, small_real, quiet, monkeypatch):
+    from molaudit.analytics import scaffolds
+
+    # the real thresholds only ship chunks for >= 4,000 molecules
+    monkeypatch.setattr(scaffolds, "_PARALLEL_MIN_ITEMS", 10)
+    monkeypatch.setattr(scaffolds, "_CHUNK", 25)
+    viadask = molaudit.audit(small_real, backend="dask", scheduler=client, cache=False,
+                             progress=False, analytics=False)
+    viloky = molaudit.audit(small_real, n_jobs=1, cache=False, progress=False, analytics=False)
+    with distributed.get_task_stream(client) as stream:
+        got = viadask.analytics.run("scaffolds")
+    want = viloky.analytics.run("scaffolds")
+    # the generic scaffolds of the unique Murcko scaffolds went to the workers in chunks of 25
+    assert sum(1 for task in stream.data if "_apply" in task["key"]) >= 2
+    assert set(got.frames) == set(want.frames)
+    for name in want.frames:
+        pd.testing.assert_frame_equal(got.frames[name], want.frames[name])

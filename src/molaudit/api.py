@@ -100,7 +100,7 @@ def audit(
 
     batch = _load_batch(store, key) if store is not None else None
     if batch is not None:
-        batch._runtime(n_jobs=n_jobs, backend=backend)
+        batch._runtime(n_jobs=n_jobs, backend=backend, scheduler=client)
         store.record_stats(batch_hits=1)
         batch.timings["read"] = time.perf_counter() - t0
         if analytics:
@@ -161,6 +161,7 @@ def audit(
         n_jobs=n_jobs,
         backend=backend,
     )
+    batch.scheduler = client
     if store is not None:
         _save_batch(store, batch)
         store.record_stats(molecule_hits=stats.cache_hits, molecule_misses=stats.computed)

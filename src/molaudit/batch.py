@@ -79,12 +79,13 @@ class Batch:
         self.store = store
         self.n_jobs = n_jobs
         self.backend = backend
+        self.scheduler: Any = None  # the Dask client of a backend='dask' run (never cached)
         self.created = time.time() if created is None else created
         self.selection: list[int] = []
         self._analytics: Analytics | None = None
 
-    def _runtime(self, *, n_jobs: int, backend: str) -> None:
-        self.n_jobs, self.backend = n_jobs, backend
+    def _runtime(self, *, n_jobs: int, backend: str, scheduler: Any = None) -> None:
+        self.n_jobs, self.backend, self.scheduler = n_jobs, backend, scheduler
 
     def _meta(self) -> dict[str, Any]:
         return {

@@ -1,7 +1,7 @@
-"""Run the per-molecule audit on a Dask distributed cluster through joblib's Dask backend.
+"""Run the per-molecule audit on a Dask distributed cluster with dask.distributed futures.
 
-XX
-the same chunks, the same unordered consumption, the same cache writes in the client process.
+Same contract as the loky path in :mod:`molaudit.runner`: the same chunks, the same unordered
+consumption, the same cache writes in the client process.
 The cache stays on the client; workers only see SMILES/molblock strings and return bytes.
 """
 

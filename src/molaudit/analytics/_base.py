@@ -48,6 +48,8 @@ class AnalyticInput:
         Parallelism the user asked for (joblib convention, -1 = all cores).
     backend : str
         joblib backend of the batch ('loky', 'threading', 'sequential', 'dask').
+    scheduler : distributed.Client or None
+        The Dask client of a ``backend='dask'`` batch; see :func:`molaudit.parallel.parallel_map`.
     activity_units : str or None
         Units of the activity column when known ('nM', 'uM', 'pX', ...).
     """
@@ -60,6 +62,7 @@ class AnalyticInput:
     options: AuditOptions = field(default_factory=AuditOptions)
     n_jobs: int = -1
     backend: str = "loky"
+    scheduler: Any = None
     activity_units: str | None = None
 
     @property

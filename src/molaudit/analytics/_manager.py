@@ -91,6 +91,7 @@ class Analytics:
             options=b.options,
             n_jobs=b.n_jobs,
             backend=b.backend,
+            scheduler=b.scheduler,
             activity_units=b.activity_units,
         )
 

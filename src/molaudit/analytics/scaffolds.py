@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
 from rdkit import Chem, rdBase
 from rdkit.Chem.Scaffolds import MurckoScaffold
 
+from ..parallel import parallel_map
 from ._base import AnalyticInput, AnalyticResult, register
 
 __all__ = [
@@ -124,16 +125,18 @@ def shannon_entropy(counts: Iterable[int] | np.ndarray) -> float:
 
 
 def _map_chunked(
-    func: Callable[[str], str | None], items: Sequence[str], n_jobs: int, backend: str
+    func: Callable[[str], str | None],
+    items: Sequence[str],
+    n_jobs: int,
+    backend: str,
+    scheduler: Any = None,
 ) -> list[str | None]:
-    """``[func(x) for x in items]``, in chunks on a joblib pool when it is worth it."""
+    """``[func(x) for x in items]``, in chunks on the batch's backend when it is worth it."""
     if n_jobs == 1 or len(items) < _PARALLEL_MIN_ITEMS or backend == "sequential":
         return [func(x) for x in items]
-    if backend not in ("loky", "threading", "multiprocessing"):
-        backend = "loky"
     chunks = [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)]
-    parts = Parallel(n_jobs=n_jobs, backend=backend)(
-        delayed(_apply)(func, chunk) for chunk in chunks
+    parts = parallel_map(
+        partial(_apply, func), chunks, n_jobs=n_jobs, backend=backend, scheduler=scheduler
     )
     return [x for part in parts for x in part]
 
@@ -167,7 +170,9 @@ def murcko_scaffolds(data: AnalyticInput) -> pd.Series:
     todo = values.isna().to_numpy()
     if todo.any():
         source = _structure_smiles(valid.loc[todo])
-        values.loc[todo] = _map_chunked(murcko_scaffold, source, data.n_jobs, data.backend)
+        values.loc[todo] = _map_chunked(
+            murcko_scaffold, source, data.n_jobs, data.backend, data.scheduler
+        )
     return values
 
 
@@ -309,7 +314,9 @@ def scaffolds(data: AnalyticInput, *, kind: str = "both") -> AnalyticResult:
     members["murcko_scaffold"] = murcko_values
     if "generic" in kinds:
         unique = sorted(set(murcko_values))
-        computed = _map_chunked(_generic_of_murcko, unique, data.n_jobs, data.backend)
+        computed = _map_chunked(
+            _generic_of_murcko, unique, data.n_jobs, data.backend, data.scheduler
+        )
         generic_of = dict(zip(unique, computed, strict=True))
         generic = np.array([generic_of[s] for s in murcko_values], dtype=object)
         broken = np.array([g is None for g in generic], dtype=bool)
