@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import numpy as np
 from rdkit import Chem
 from rdkit.Chem import QED, Descriptors, rdMolDescriptors
 from rdkit.Chem.FilterCatalog import FilterCatalog, FilterCatalogParams
+
+from .substructure_screen import filter_catalog_queries, pattern_words
 
 __all__ = ["alerts", "properties"]
 
@@ -52,11 +55,22 @@ def _catalog() -> FilterCatalog:
     return FilterCatalog(params)
 
 
-def alerts(mol: Chem.Mol) -> tuple[list[str], list[str]]:
-    """Names of the PAINS and Brenk alerts ``mol`` matches (each name once, sorted)."""
+def alerts(mol: Chem.Mol, words: np.ndarray | None = None) -> tuple[list[str], list[str]]:
+    """Names of the PAINS and Brenk alerts ``mol`` matches (each name once, sorted).
+
+    The same answer as ``FilterCatalog.GetMatches`` with the PAINS and Brenk catalogs, with
+    each entry screened by pattern fingerprint before it is matched; ``words`` are the
+    molecule's pattern-fingerprint words if already computed.
+    """
+    entries, screen = filter_catalog_queries(_catalog())
+    if words is None:
+        words = pattern_words(mol)
     pains: set[str] = set()
     brenk: set[str] = set()
-    for entry in _catalog().GetMatches(mol):
+    for i in screen.candidates(words):
+        entry = entries[i]
+        if not entry.HasFilterMatch(mol):
+            continue
         name = entry.GetDescription()
         (pains if entry.GetProp("FilterSet").startswith("PAINS") else brenk).add(name)
     return sorted(pains), sorted(brenk)

@@ -1,0 +1,83 @@
+"""The pattern-fingerprint screened alert matcher against RDKit's FilterCatalog."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+from rdkit import Chem
+from rdkit.Chem import QED
+
+from molaudit.properties import _catalog, alerts
+from molaudit.substructure_screen import (
+    ScreenedQueries,
+    _entry_pattern,
+    filter_catalog_queries,
+    pattern_words,
+)
+
+FIXTURE = Path(__file__).parent / "data" / "alerts" / "alert_hits.csv"
+
+
+def _fixture() -> list[dict[str, str]]:
+    with FIXTURE.open(newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _filter_catalog(mol: Chem.Mol) -> tuple[list[str], list[str]]:
+    pains: set[str] = set()
+    brenk: set[str] = set()
+    for entry in _catalog().GetMatches(mol):
+        (pains if entry.GetProp("FilterSet").startswith("PAINS") else brenk).add(
+            entry.GetDescription()
+        )
+    return sorted(pains), sorted(brenk)
+
+
+def test_screened_alerts_equal_filter_catalog_on_real_hits() -> None:
+    rows = _fixture()
+    hit = {name for r in rows for name in (r["pains"] + ";" + r["brenk"]).split(";") if name}
+    assert len(rows) > 400 and len(hit) >= 128  # every entry hit in 148,714 real molecules
+    for r in rows:
+        mol = Chem.MolFromSmiles(r["smiles"])
+        got = alerts(mol)
+        assert got == _filter_catalog(mol), r["smiles"]
+        # the committed expectation was computed by FilterCatalog when the fixture was made
+        assert got == (
+            [a for a in r["pains"].split(";") if a],
+            [a for a in r["brenk"].split(";") if a],
+        ), r["smiles"]
+
+
+def test_every_catalog_entry_is_screened_and_the_screen_prunes() -> None:
+    entries, screen = filter_catalog_queries(_catalog())
+    patterns = [_entry_pattern(e) for e in entries]
+    # all 585 PAINS + Brenk entries are single SMARTS queries with min count >= 1; if a new RDKit
+    # changed its archive format they would fall back to "always matched" (correct but slow)
+    assert len(entries) == 585
+    assert sum(p is not None for p in patterns) == len(entries)
+    words = [pattern_words(Chem.MolFromSmiles(r["smiles"])) for r in _fixture()[:300]]
+    mean = np.mean([len(screen.candidates(w)) for w in words])
+    assert mean < 0.3 * len(entries)
+
+
+def test_unparsed_queries_are_always_candidates() -> None:
+    screen = ScreenedQueries([Chem.MolFromSmarts("c1ccccc1[N+](=O)[O-]"), None])
+    words = pattern_words(Chem.MolFromSmiles("CCO"))
+    assert screen.candidates(words).tolist() == [1]
+    nitro = pattern_words(Chem.MolFromSmiles("Cc1ccccc1[N+](=O)[O-]"))
+    assert screen.candidates(nitro).tolist() == [0, 1]
+
+
+@pytest.mark.parametrize("smarts", [str(Chem.MolToSmarts(q)) for q in QED.StructuralAlerts[:40]])
+def test_a_query_always_passes_its_own_screen(smarts: str) -> None:
+    # a molecule built from the query's own SMILES-like form must not be screened out when it
+    # really matches (the screen is a necessary condition, never a filter of true matches)
+    query = Chem.MolFromSmarts(smarts)
+    screen = ScreenedQueries([query])
+    for r in _fixture()[:200]:
+        mol = Chem.MolFromSmiles(r["smiles"])
+        if mol.HasSubstructMatch(query):
+            assert screen.candidates(pattern_words(mol)).tolist() == [0]
