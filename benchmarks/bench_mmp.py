@@ -98,6 +98,8 @@ def main() -> None:
     args = parser.parse_args()
     mmpdb = os.environ.get("MMPDB") or shutil.which("mmpdb")
     print(f"mmpdb: {mmpdb or 'not found (set MMPDB=...)'}; jobs: {args.jobs}")
+    # timings are only comparable on a quiet machine: show how busy it was
+    print("load average at start: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
     # warm the loky pool so the first size does not pay for worker start-up alone
     find_pairs(["CCc1ccccc1", "Cc1ccccc1"] * 40, n_jobs=args.jobs)
     for n in args.sizes:
@@ -119,7 +121,7 @@ def main() -> None:
                 f"  recall {recall:.4f}  precision {precision:.4f}"
                 f"  (missing {len(ref - ours)}, extra {len(ours - ref)})"
             )
-        print(line, flush=True)
+        print(line + f"\n          load average {os.getloadavg()[0]:.2f}", flush=True)
     if args.large:
         smiles = moses_smiles(args.large)
         t0 = time.perf_counter()

@@ -12,7 +12,10 @@ share their pairs; salt stripping is then a no-op.
 Pipeline
 --------
 1. Workers fragment chunks of SMILES (:func:`molaudit.analytics.mmp_fragment.fragment_chunk`),
-   keeping only fragmentations the index would keep (variable part size/ratio limits).
+   keeping only fragmentations the index would keep (variable part size/ratio limits), in two
+   passes: first every combination is reduced to a stereo-free key of its constant
+   (:mod:`molaudit.analytics.mmp_keys`), then only combinations whose constant can pair (key
+   shared by two molecules, or '*' -> H form possibly another molecule) are written as SMILES.
 2. The parent streams the chunk results into columnar arrays (interned constant/variable
    strings, int32/int8 columns), so memory grows with the number of fragmentations, not with
    Python objects per fragmentation.

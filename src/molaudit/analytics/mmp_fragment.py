@@ -14,9 +14,12 @@ index time, drops the ones whose variable part is too large (``--max-variable-he
 the cut bonds are bridges of a tree of atom blocks, so the heavy-atom count of every variable part
 is known by arithmetic before any RDKit call, and only fragmentations the index would keep are
 built. A molecule with 15 cut bonds has 575 cut combinations; typically a few dozen survive.
-R-group strings are computed once per molecule and reused by every combination, and with
-``defer=True`` a 2-3 cut combination is first reduced to the hash of its constant (sorted
-R-groups) and built only if another molecule has that constant.
+R-group strings are computed once per molecule and reused by every combination. With
+``defer=True`` (what the index uses) no combination is built at first: each is reduced to a
+stereo-free key of its constant (:class:`.mmp_keys.BlockKeys`, no SMILES written) and built in
+a second pass only if another molecule's constant has the same key or, for a 1-cut constant,
+its '*' -> H form may be another molecule (hydrogen-replacement pairs). Most constants belong
+to one molecule only, so most canonical SMILES are never written.
 
 Workers receive SMILES strings and return plain tuples (see :func:`fragment_chunk`).
 """
@@ -29,14 +32,22 @@ from functools import lru_cache
 
 from rdkit import Chem, RDLogger
 
+from .mmp_keys import (
+    BlockKeys,
+    atom_props,
+    formula_key,
+    heavy_flags,
+    molecule_hkey,
+    no_new_centres,
+    single_no_new_centres,
+)
 from .mmp_plan import (
     _all_combinations,
     _encode,
-    _heavy_flags,
+    _fragment_on_atom_pairs,
     _plan_combinations,
     _Tree,
     _up_flagged_edges,
-    constant_hash,
     decode_combo,
 )
 from .mmp_stereo import (
@@ -53,7 +64,6 @@ __all__ = [
     "Fragmentation",
     "FragmentedRecord",
     "complete_chunk",
-    "constant_hash",
     "decode_combo",
     "fragment_chunk",
     "fragment_smiles",
@@ -175,11 +185,14 @@ class FragmentSettings:
 Fragmentation = tuple[int, str, int, str, str, str, int, str, str, str, tuple | None]
 
 #: What a worker returns for one molecule: (index, skip_reason, normalized_smiles,
-#: num_heavies, formula_key, fragmentations[, deferred]). ``skip_reason`` is '' when the
+#: num_heavies, formula_key, fragmentations[, deferred, h_key]). ``skip_reason`` is '' when the
 #: molecule was fragmented; ``formula_key`` is (heavies, sum of Z, hydrogens) of the normalized
-#: molecule; ``deferred`` (only with ``defer=True``) lists ``(combination code, constant hash)``
-#: of 2-3 cut combinations not built yet: most multi-cut constants belong to one molecule only,
-#: so the index asks for the shared ones afterwards (:func:`complete_chunk`).
+#: molecule. With ``defer=True``, ``deferred`` lists ``(combination code, constant key, H key)``
+#: of the combinations not built yet (code 0: built already, listed so its key counts; H key:
+#: the :func:`.mmp_keys.molecule_hkey` a molecule needs to be this 1-cut constant with
+#: '*' -> H, else -1), or is None when the molecule could not be keyed (everything built), and
+#: ``h_key`` is the molecule's own H key; the index asks for the combinations whose constant
+#: can pair afterwards (:func:`complete_chunk`).
 FragmentedRecord = tuple
 
 
@@ -260,57 +273,6 @@ def _init_canonical_order() -> dict[tuple[str, str, str], str]:
 CANONICAL_ATTACHMENT_ORDER = _init_canonical_order()
 
 
-def _fragment_on_atom_pairs(mol: Chem.Mol, atom_pairs) -> tuple[Chem.Mol, dict, dict]:
-    """FragmentOnBonds keeping E/Z bond directions on the new dummy bonds (as mmpdb does)."""
-    bonds = []
-    bond_dirs = {}
-    dummy_labels = []
-    label = 2
-    up, down = Chem.BondDir.ENDUPRIGHT, Chem.BondDir.ENDDOWNRIGHT
-    for a1, a2 in atom_pairs:
-        bond = mol.GetBondBetweenAtoms(a1, a2)
-        bonds.append(bond.GetIdx())
-        bond_dir = bond.GetBondDir()
-        if bond.GetBeginAtomIdx() == a1:
-            dummy_labels.append((label, label + 1))
-            if bond_dir == down:
-                bond_dirs[(a1, label + 1)] = down
-                bond_dirs[(a2, label)] = up
-            elif bond_dir == up:
-                bond_dirs[(a1, label + 1)] = up
-                bond_dirs[(a2, label)] = down
-        else:
-            dummy_labels.append((label + 1, label))
-            if bond_dir == up:
-                bond_dirs[(a1, label + 1)] = down
-                bond_dirs[(a2, label)] = up
-            elif bond_dir == down:
-                bond_dirs[(a1, label + 1)] = up
-                bond_dirs[(a2, label)] = down
-        label += 2
-    fm = Chem.FragmentOnBonds(mol, bonds, dummyLabels=dummy_labels)
-    dummy_pairs: list[list[int]] = [[] for _ in atom_pairs]
-    n_orig = mol.GetNumAtoms()
-    attached = {}
-    for idx in range(n_orig, fm.GetNumAtoms()):
-        atom = fm.GetAtomWithIdx(idx)
-        label = atom.GetIsotope()
-        dummy_pairs[label // 2 - 1].append(idx)
-        atom.SetIsotope(0)
-        bond = atom.GetBonds()[0]
-        neighbour = bond.GetOtherAtomIdx(idx)
-        attached[idx] = neighbour
-        if bond_dirs:
-            direction = bond_dirs.get((neighbour, label))
-            if direction is not None:
-                bond.SetBondDir(direction)
-    other = {}
-    for a, b in dummy_pairs:
-        other[a] = b
-        other[b] = a
-    return fm, other, attached
-
-
 _H_CACHE: dict[str, str] = {}
 
 
@@ -354,28 +316,37 @@ class _Mol:
         "atom_info",
         "candidates",
         "has_stereo",
+        "heavy",
         "mol",
         "num_heavies",
+        "plain",
         "rgroup",
         "settings",
         "total_heavies",
     )
 
     def __init__(
-        self, mol: Chem.Mol, settings: FragmentSettings, num_heavies: int, smiles: str
+        self,
+        mol: Chem.Mol,
+        settings: FragmentSettings,
+        num_heavies: int,
+        smiles: str,
+        props,
+        plain: bool = False,
     ) -> None:
         self.mol = mol
         self.settings = settings
         self.num_heavies = num_heavies
-        self.candidates = _up_candidates(mol)
+        self.candidates = _up_candidates(mol, props)
         # the canonical isomeric SMILES shows every stereo tag RDKit kept after parsing
         self.has_stereo = "@" in smiles or "/" in smiles or "\\" in smiles
+        # the input SMILES had no '@', '/' or '\\': the molecule has no tags or directions
+        self.plain = plain
         self.atom_info = [
-            (1 if z > 1 else 0, z if z > 1 else 0, a.GetTotalNumHs() + (z == 1))
-            for a in mol.GetAtoms()
-            for z in (a.GetAtomicNum(),)
+            (int(z > 1), z if z > 1 else 0, hs + (z == 1)) for z, _, hs, _, _ in props
         ]
-        self.total_heavies = sum(_heavy_flags(mol))
+        self.heavy = heavy_flags(mol, props)
+        self.total_heavies = sum(self.heavy)
         # (cut atom that stays in the R-group, its partner) -> SMILES of that R-group after
         # mmpdb's stereo clean-up; an R-group is the same string in every cut combination
         self.rgroup: dict[tuple[int, int], str] = {}
@@ -383,7 +354,7 @@ class _Mol:
 
 def _single_cut(st: _Mol, pair, out, seen, side_heavy=None) -> None:
     mol, settings, num_heavies = st.mol, st.settings, st.num_heavies
-    fm, _, _ = _fragment_on_atom_pairs(mol, [pair])
+    fm, _, _ = _fragment_on_atom_pairs(mol, [pair], st.plain)
     try:
         frag1, frag2 = Chem.GetMolFrags(fm)
     except ValueError:
@@ -477,7 +448,7 @@ def _multi_cut(st: _Mol, atom_pairs, out, seen) -> None:
     """
     mol, settings, num_heavies = st.mol, st.settings, st.num_heavies
     num_cuts = len(atom_pairs)
-    fm, other_atom, attached = _fragment_on_atom_pairs(mol, atom_pairs)
+    fm, other_atom, attached = _fragment_on_atom_pairs(mol, atom_pairs, st.plain)
     n_orig = mol.GetNumAtoms()
     var_piece = None
     rgroups = []  # (atoms incl. dummy, dummy index)
@@ -618,17 +589,6 @@ class _UpEnumerationLimit(Exception):
     pass
 
 
-def _formula_key(mol: Chem.Mol, atoms=None) -> tuple[int, int, int]:
-    heavies = zsum = hsum = 0
-    for atom in mol.GetAtoms() if atoms is None else (mol.GetAtomWithIdx(a) for a in atoms):
-        z = atom.GetAtomicNum()
-        if z > 1:
-            heavies += 1
-            zsum += z
-        hsum += atom.GetTotalNumHs() + (z == 1)
-    return heavies, zsum, hsum
-
-
 def fragment_smiles(
     index: int,
     smiles: str,
@@ -665,12 +625,16 @@ def fragment_smiles(
     # molecule larger than that cannot lose anything, so skip the 15 substructure searches
     if settings.strip_salts and ("." in smiles or num_heavies <= 20):
         mol = _salt_remover().StripMol(mol)
-    normalized = Chem.MolToSmiles(mol)
-    if "." in normalized:
-        return (index, "multiple fragments", normalized, num_heavies, (), [])
+    plain = not ("@" in smiles or "/" in smiles or "\\" in smiles)
+    if only is not None and plain:
+        normalized = ""  # second pass: pass 1 checked the molecule; no stereo to look for
+    else:
+        normalized = Chem.MolToSmiles(mol)
+        if "." in normalized:
+            return (index, "multiple fragments", normalized, num_heavies, (), [])
+    props = atom_props(mol)
     heavies = 0
-    for atom in mol.GetAtoms():
-        z = atom.GetAtomicNum()
+    for z, *_rest in props:
         if z == 0:
             return (index, "contains '*' atoms", normalized, num_heavies, (), [])
         if z > 1:
@@ -680,38 +644,40 @@ def fragment_smiles(
     if settings.max_heavies is not None and heavies > settings.max_heavies:
         return (index, "too many heavy atoms", normalized, num_heavies, (), [])
     cut_pattern, rot_pattern = _patterns(settings.cut_smarts, settings.rotatable_smarts)
-    if settings.max_rotatable_bonds is not None:
+    if settings.max_rotatable_bonds is not None and only is None:
         matches = mol.GetSubstructMatches(
             rot_pattern, uniquify=True, maxMatches=settings.max_rotatable_bonds * 2 + 1
         )
         if len(matches) > settings.max_rotatable_bonds:
             return (index, "too many rotatable bonds", normalized, num_heavies, (), [])
-    formula = _formula_key(mol)
+    formula = formula_key(props)
+    tail = (molecule_hkey(props),) if defer else ()
     pairs = mol.GetSubstructMatches(cut_pattern, uniquify=True)
     if not pairs:
-        return (index, "", normalized, num_heavies, formula, [])
+        return (index, "", normalized, num_heavies, formula, [], [], *tail)
     try:
         frags, deferred = _fragment_mol(
-            mol, pairs, settings, num_heavies, normalized, defer=defer, only=only
+            mol, pairs, settings, num_heavies, normalized, defer, only, props, plain
         )
     except _UpEnumerationLimit as err:
         return (index, str(err), normalized, num_heavies, (), [])
     except (RuntimeError, ValueError) as err:  # RDKit failures; mmpdb skips such records
         return (index, f"RDKit failure: {err}", normalized, num_heavies, (), [])
-    if deferred:
-        return (index, "", normalized, num_heavies, formula, frags, deferred)
-    return (index, "", normalized, num_heavies, formula, frags)
+    return (index, "", normalized, num_heavies, formula, frags, deferred, *tail)
 
 
-def _fragment_mol(mol, pairs, settings, num_heavies, smiles, defer=False, only=None):
-    st = _Mol(mol, settings, num_heavies, smiles)
-    tree = _Tree(mol, pairs, _heavy_flags(mol))
+def _fragment_mol(mol, pairs, settings, num_heavies, smiles, defer, only, props, plain):
+    st = _Mol(mol, settings, num_heavies, smiles, props, plain)
     out: list[Fragmentation] = []
     seen: set = set()
     if only is not None:  # second pass: the deferred combinations the index needs
         for combo in only:
-            _multi_cut(st, [pairs[c] for c in combo], out, seen)
+            if len(combo) == 1:  # side sizes come from the SMILES: no block tree needed
+                _single_cut(st, pairs[combo[0]], out, seen)
+            else:
+                _multi_cut(st, [pairs[c] for c in combo], out, seen)
         return out, []
+    tree = _Tree(mol, pairs, st.heavy)
     combos = (
         _plan_combinations(tree, len(pairs), settings, num_heavies)
         if tree.ok
@@ -723,47 +689,53 @@ def _fragment_mol(mol, pairs, settings, num_heavies, smiles, defer=False, only=N
         and settings.min_heavies_per_const_frag == 0
         and settings.min_heavies_total_const_frag == 0
     )
-    flagged = _up_flagged_edges(mol, pairs, st.candidates) if can_defer else set()
-    deferred: list[tuple[int, int]] = []
+    if not can_defer:
+        for combo in combos:
+            if len(combo) == 1:
+                side = tree.side_heavy[combo[0]] if tree.ok else None
+                _single_cut(st, pairs[combo[0]], out, seen, side)
+            else:
+                _multi_cut(st, [pairs[c] for c in combo], out, seen)
+        return out, None
+    keys = BlockKeys(mol, pairs, tree, props)
+    # Up-enumerated fragmentations (new stereocentres) have constants of the same graph, so
+    # the stereo-free keys cover them and they may wait like any other. Only a molecule that
+    # could exceed the up-enumeration limit (and so be skipped whole, as mmpdb skips it) has
+    # the combinations that can up-enumerate built now.
+    if _n_up_enumerations(len(st.candidates)) <= settings.max_up_enumerations:
+        flagged: set[int] = set()
+    else:
+        flagged = _up_flagged_edges(mol, pairs, st.candidates)
+    allow = settings.allow_variable
+    # (combination code or 0 when built now, constant key, '*'->H key of a 1-cut constant or
+    # -1): the index builds a deferred combination only if its key is shared or, for a 1-cut
+    # constant, its H key is some molecule's (a possible hydrogen-replacement pair)
+    deferred: list[tuple[int, int, int]] = []
     for combo in combos:
         if len(combo) == 1:
-            side = tree.side_heavy[combo[0]] if tree.ok else None
-            _single_cut(st, pairs[combo[0]], out, seen, side)
-        elif can_defer and not flagged.intersection(combo):
-            deferred.append((_encode(combo), _constant_hash(st, tree, pairs, combo)))
+            e = combo[0]
+            built = e in flagged and not single_no_new_centres(st, pairs[e])
+            code = 0 if built else _encode(combo)
+            side_heavy = tree.side_heavy[e]
+            for s in (0, 1):
+                if allow(side_heavy[1 - s], num_heavies):
+                    key = keys.constant([keys.side[e][s]])
+                    deferred.append((code, key, -1 if built else keys.hkey[e][s]))
+            if built:
+                _single_cut(st, pairs[e], out, seen, side_heavy)
+            continue
+        sides = []
+        for e in combo:
+            other = combo[0] if combo[0] != e else combo[1]
+            sides.append(keys.side[e][1 - tree.side_of[e][other]])
+        key = keys.constant(sides)
+        atom_pairs = [pairs[c] for c in combo]
+        if flagged.intersection(combo) and not no_new_centres(st, atom_pairs):
+            deferred.append((0, key, -1))
+            _multi_cut(st, atom_pairs, out, seen)
         else:
-            _multi_cut(st, [pairs[c] for c in combo], out, seen)
+            deferred.append((_encode(combo), key, -1))
     return out, deferred
-
-
-def _constant_hash(st: _Mol, tree: _Tree, pairs, combo) -> int:
-    """Key of the constant a multi-cut combination will have, from cached R-group strings.
-
-    The constant of a 2- or 3-cut fragmentation is its R-groups (the outer side of every cut)
-    sorted by SMILES; each R-group string is the same in every combination, so the key costs
-    no canonicalization once the R-groups of the molecule are known.
-    """
-    pieces = []
-    for e in combo:
-        other = combo[0] if combo[0] != e else combo[1]
-        outer = 1 - tree.side_of[e][other]
-        pieces.append(_rgroup_string(st, pairs[e], outer))
-    return constant_hash(".".join(sorted(pieces)), len(combo))
-
-
-def _rgroup_string(st: _Mol, pair, side: int) -> str:
-    inside, outside = pair[side], pair[1 - side]
-    got = st.rgroup.get((inside, outside))
-    if got is not None:
-        return got
-    fm, _, _ = _fragment_on_atom_pairs(st.mol, [pair])
-    for frag in Chem.GetMolFrags(fm):
-        smi = Chem.MolFragmentToSmiles(fm, frag, isomericSmiles=True)
-        if pair[0] in frag:
-            st.rgroup[pair[0], pair[1]] = smi
-        else:
-            st.rgroup[pair[1], pair[0]] = smi
-    return st.rgroup[inside, outside]
 
 
 def fragment_chunk(
@@ -771,9 +743,9 @@ def fragment_chunk(
 ) -> list[FragmentedRecord]:
     """Fragment a chunk of ``(index, smiles)`` items (the unit of work of the process pool).
 
-    With ``defer`` the 2- and 3-cut combinations whose work can wait are not built; each
-    record then carries a 7th item, ``[(combination code, constant hash), ...]``, and the
-    caller builds only those whose constant another molecule shares (:func:`complete_chunk`).
+    With ``defer`` the combinations are reduced to constant keys and not built; each record
+    then carries ``deferred`` and ``h_key`` (see :data:`FragmentedRecord`), and the caller
+    builds only those whose constant can pair (:func:`complete_chunk`).
     """
     RDLogger.DisableLog("rdApp.*")
     try:

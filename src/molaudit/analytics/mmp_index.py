@@ -1,11 +1,13 @@
 """Matched-molecular-pair index: mmpdb 3.1 ``index`` semantics over streamed fragmentations.
 
-Workers fragment chunks of SMILES (:mod:`.mmp_fragment`); the parent streams the results into
-columnar arrays (interned constant/variable strings, int32/int8 columns), so memory grows with
-the number of fragmentations, not with Python objects per fragmentation. Hydrogen-replacement
-entries are added the way mmpdb does (a 1-cut constant whose '*' -> H form is another input
-molecule), pairs are formed per constant with mmpdb's rules (different records; not the same
-variable at the same attachment order; not two chirality up-enumerations) and written as
+Two passes. Pass 1: workers key every indexable cut combination by its constant without writing
+SMILES (:mod:`.mmp_keys`). Pass 2: they build only the combinations whose key another record
+shares, or whose 1-cut constant may be another record with '*' -> H. The parent streams the
+results into columnar arrays (interned constant/variable strings, int32/int8 columns), so memory
+grows with the number of fragmentations, not with Python objects per fragmentation.
+Hydrogen-replacement entries are added the way mmpdb does (a 1-cut constant whose '*' -> H form is
+another input molecule), pairs are formed per constant with mmpdb's rules (different records; not
+the same variable at the same attachment order; not two chirality up-enumerations) and written as
 canonical transforms (``A>>B`` with ``[*:n]`` labels, mmpdb's ``cansmirks``).
 
 One deliberate difference: two records of the same structure (same normalized SMILES) are never
@@ -29,7 +31,6 @@ from joblib import Parallel, delayed
 from .mmp_fragment import (
     FragmentSettings,
     complete_chunk,
-    constant_hash,
     fragment_chunk,
     replace_wildcard_with_h,
 )
@@ -137,28 +138,41 @@ class MMPIndex:
         self.skipped: list[tuple[int, str]] = []
         self.normalized: dict[int, str] = {}
         self.n_records = 0
-        # deferred 2-3 cut combinations (record, combination code, constant hash) and the
-        # constant hashes of the multi-cut fragmentations already built, for counting
+        # deferred combinations (record, combination code, constant key, '*'->H formula of a
+        # 1-cut constant or -1); code 0 marks a combination already built, counted for sharing
         self.d_rec = array("i")
         self.d_code = array("q")
         self.d_hash = array("q")
-        self.m_rec = array("i")
-        self.m_hash = array("q")
+        self.d_form = array("q")
+        # records fragmented without constant keys (rare ring-perception cases): their
+        # constants are unknown to the keys, so every deferred combination is then built
+        self.n_keyless = 0
+        self.h_keys = array("q")
+        # where each record's pass-1 entries lie in the e_* arrays, to drop pass-2 repeats
+        self.span: dict[int, tuple[int, int]] = {}
+        self._names: tuple[dict, dict, dict] | None = None
 
     def needed_deferred(self) -> dict[int, list[int]]:
-        """Deferred combinations whose constant at least two different records have."""
+        """Deferred combinations that can pair: key shared by two records, or H-formula hit."""
         if not self.d_rec:
             return {}
         d_rec = np.frombuffer(self.d_rec, dtype=np.int32)
         d_hash = np.frombuffer(self.d_hash, dtype=np.int64)
-        recs = np.concatenate([d_rec, np.frombuffer(self.m_rec, dtype=np.int32)])
-        hashes = np.concatenate([d_hash, np.frombuffer(self.m_hash, dtype=np.int64)])
-        pairs = np.unique(np.stack([hashes, recs.astype(np.int64)], axis=1), axis=0)
-        uniq, counts = np.unique(pairs[:, 0], return_counts=True)
-        shared = uniq[counts >= 2]
-        keep = np.isin(d_hash, shared)
-        out: dict[int, list[int]] = {}
         codes = np.frombuffer(self.d_code, dtype=np.int64)
+        if self.n_keyless:
+            keep = codes != 0
+        else:
+            # distinct records per key: sort by (key, record), keep the first of each run
+            order = np.lexsort((d_rec, d_hash))
+            h, r = d_hash[order], d_rec[order]
+            first = np.ones(h.size, dtype=bool)
+            first[1:] = (h[1:] != h[:-1]) | (r[1:] != r[:-1])
+            uniq, counts = np.unique(h[first], return_counts=True)
+            keep = np.isin(d_hash, uniq[counts >= 2])
+            hkeys = np.frombuffer(self.h_keys, dtype=np.int64)
+            keep |= np.isin(np.frombuffer(self.d_form, dtype=np.int64), hkeys)
+            keep &= codes != 0
+        out: dict[int, list[int]] = {}
         for rec, code in zip(d_rec[keep].tolist(), codes[keep].tolist(), strict=True):
             out.setdefault(rec, []).append(code)
         return out
@@ -173,18 +187,31 @@ class MMPIndex:
         self.normalized[idx] = normalized
         self.norm_to_recs.setdefault(normalized, []).append(idx)
         self.formula_keys.add(formula)
-        if len(record) > 6:
-            for code, key in record[6]:
+        if len(record) > 7:
+            self.h_keys.append(record[7])
+        if len(record) > 6 and record[6] is not None:
+            for code, key, form in record[6]:
                 self.d_rec.append(idx)
                 self.d_code.append(code)
                 self.d_hash.append(key)
-        self.add_frags(idx, frags, count=True)
+                self.d_form.append(form)
+        elif frags:
+            self.n_keyless += 1
+        start = len(self.e_const)
+        self.add_frags(idx, frags)
+        self.span[idx] = (start, len(self.e_const))
 
-    def add_frags(self, idx: int, frags, count: bool = False) -> None:
-        """Index fragmentations of record ``idx``."""
+    def add_frags(self, idx: int, frags, again: bool = False) -> None:
+        """Index fragmentations of record ``idx`` (``again``: skip ones pass 1 already has)."""
         const_ids, var_ids, order_ids = self.const_ids, self.var_ids, self.order_ids
+        seen = self._pass1_keys(idx) if again else None
         for f in frags:
             n_cuts, label, v_h, v_sym, v_smi, order, _c_h, c_sym, c_smi, h_src, h_key = f
+            if seen is not None:
+                # the worker drops repeats of (order, variable, constant) within one call
+                if (order, v_smi, c_smi) in seen:
+                    continue
+                seen.add((order, v_smi, c_smi))
             ckey = (c_smi, c_sym, n_cuts)
             cid = const_ids.get(ckey)
             if cid is None:
@@ -202,15 +229,29 @@ class MMPIndex:
             self.e_order.append(oid)
             self.e_label.append(_LABEL_CODE[label])
             self.e_vheavy.append(v_h)
-            if count and n_cuts > 1:
-                self.m_rec.append(idx)
-                self.m_hash.append(constant_hash(c_smi, n_cuts))
             if n_cuts == 1 and h_key is not None:
                 old = self.h_source.get(cid)
                 if old is None:
                     self.h_source[cid] = (h_src, h_key)
                 elif old[0] != h_src:
                     self.h_extra.append((cid, h_src, h_key))
+
+    def _pass1_keys(self, idx: int) -> set[tuple[str, str, str]]:
+        start, end = self.span.get(idx, (0, 0))
+        if start == end:
+            return set()
+        if self._names is None:
+            # pass-1 entries only use ids that exist when pass 2 starts
+            self._names = (
+                {cid: key[0] for key, cid in self.const_ids.items()},
+                {vid: key[0] for key, vid in self.var_ids.items()},
+                {oid: key for key, oid in self.order_ids.items()},
+            )
+        consts, vars_, orders = self._names
+        return {
+            (orders[self.e_order[k]], vars_[self.e_var[k]], consts[self.e_const[k]])
+            for k in range(start, end)
+        }
 
     def add_hydrogen_entries(self) -> int:
         """mmpdb's hydrogen pairs: a 1-cut constant whose '*' -> H form is an input molecule."""
@@ -361,7 +402,7 @@ def build_index(
     workers = _effective_jobs(n_jobs)
     serial = workers == 1 or len(items) < 64 or backend == "sequential"
     size = chunk_size or max(20, min(500, math.ceil(len(items) / (workers * 8))))
-    # pass 1: everything but the 2-3 cut combinations whose constant may be unique
+    # pass 1: constant keys of every combination (built only where keys cannot decide)
     if serial:
         for rec in fragment_chunk(items, settings, True):
             index.add(rec)
@@ -372,7 +413,7 @@ def build_index(
         for chunk_result in results:
             for rec in chunk_result:
                 index.add(rec)
-    # pass 2: the deferred combinations whose constant another record shares
+    # pass 2: the deferred combinations whose constant can pair
     needed = index.needed_deferred()
     todo = [(rec, items[rec][1], codes) for rec, codes in sorted(needed.items())]
     if todo:
@@ -386,7 +427,7 @@ def build_index(
                 )
             )
         for rec, frags in done:
-            index.add_frags(rec, frags)
+            index.add_frags(rec, frags, again=True)
     index.add_hydrogen_entries()
     return index
 
@@ -414,29 +455,50 @@ def _transforms(index: MMPIndex, raw: pd.DataFrame) -> pd.DataFrame:
     for key, oid in index.order_ids.items():
         orders[oid] = key
     cache: dict[tuple, tuple[str, str, str]] = {}
-    lhs, rhs, const_lab, n_cuts, vh = [], [], [], [], []
+    # a labelled string depends only on (string, label order): relabel each once
+    var_label: dict[tuple, str] = {}
+    const_label: dict[tuple, str] = {}
+    lhs, rhs, const_lab = [], [], []
+    c_col = raw["const"].to_numpy()
+    v1_col = raw["var_1"].to_numpy()
+    v2_col = raw["var_2"].to_numpy()
     for c, v1, v2, o1, o2 in zip(
-        raw["const"].to_numpy(),
-        raw["var_1"].to_numpy(),
-        raw["var_2"].to_numpy(),
-        raw["order_1"].to_numpy(),
-        raw["order_2"].to_numpy(),
+        c_col.tolist(),
+        v1_col.tolist(),
+        v2_col.tolist(),
+        raw["order_1"].to_numpy().tolist(),
+        raw["order_2"].to_numpy().tolist(),
         strict=True,
     ):
         key = (c, v1, v2, o1, o2)
         got = cache.get(key)
-        c_smi, c_sym, k = consts[c]
         if got is None:
-            s1, sym1 = vars_[v1]
-            s2, sym2 = vars_[v2]
-            got = cansmirks(k, s1, sym1, orders[o1], c_smi, c_sym, s2, sym2, orders[o2])
+            c_smi, c_sym, k = consts[c]
+            if k == 1:
+                new_order = const_order = None
+            else:
+                sym1 = vars_[v1][1]
+                sym2 = vars_[v2][1]
+                new_order, const_order = _smirks_order(sym1, orders[o1], c_sym, sym2, orders[o2])
+            left = var_label.get((v1, None))
+            if left is None:
+                left = var_label[v1, None] = _relabel(vars_[v1][0])
+            right = var_label.get((v2, new_order))
+            if right is None:
+                right = var_label[v2, new_order] = _relabel(vars_[v2][0], new_order)
+            const = const_label.get((c, const_order))
+            if const is None:
+                const = const_label[c, const_order] = _relabel(c_smi, const_order)
+            got = (left, right, const)
             if len(cache) < 1_000_000:
                 cache[key] = got
         lhs.append(got[0])
         rhs.append(got[1])
         const_lab.append(got[2])
-        n_cuts.append(k)
-        vh.append(_heavies(vars_[v1][0]) + _heavies(vars_[v2][0]))
+    var_heavy = np.fromiter((_heavies(v[0]) for v in vars_), dtype=np.int64, count=len(vars_))
+    const_cuts = np.fromiter((k[2] for k in consts), dtype=np.int64, count=len(consts))
+    n_cuts = const_cuts[c_col]
+    vh = var_heavy[v1_col] + var_heavy[v2_col]
     out = pd.DataFrame(
         {
             "rec_1": raw["rec_1"].to_numpy(),

@@ -3,13 +3,13 @@
 The acyclic cut bonds of a molecule are bridges, so removing all of them leaves blocks of atoms
 joined by the cut bonds in a tree. Heavy-atom counts of every side of every cut are then known by
 arithmetic, which decides before any RDKit call whether a combination's variable part can pass
-the index's size limits. Also here: the stable keys used to defer 2-3 cut combinations until the
-index knows their constant is shared, and the bonds whose cut can create a new stereocentre.
+the index's size limits. Also here: the fragmentation primitive shared by the fragmenter and
+:mod:`.mmp_keys`, the codes of deferred combinations, and the bonds whose cut can create a new
+stereocentre.
 """
 
 from __future__ import annotations
 
-import hashlib
 from typing import TYPE_CHECKING
 
 from rdkit import Chem
@@ -17,13 +17,13 @@ from rdkit import Chem
 if TYPE_CHECKING:
     from .mmp_fragment import FragmentSettings
 
-__all__ = ["constant_hash", "decode_combo"]
+__all__ = ["decode_combo"]
 
 
 class _Tree:
     """Cut bonds as edges of a tree of atom blocks, for size arithmetic before fragmenting."""
 
-    __slots__ = ("ok", "side_heavy", "side_of", "total")
+    __slots__ = ("block_of", "n_blocks", "ok", "side_blocks", "side_heavy", "side_of", "total")
 
     def __init__(self, mol: Chem.Mol, pairs, heavy: list[int]) -> None:
         bond_ids = [mol.GetBondBetweenAtoms(a, b).GetIdx() for a, b in pairs]
@@ -36,10 +36,14 @@ class _Tree:
                 block_of[a] = bi
                 block_heavy[bi] += heavy[a]
         self.total = sum(block_heavy)
+        self.block_of = block_of
+        self.n_blocks = len(blocks)
         # every cut bond must be a bridge; RDKit's ring perception has rare misses (rdkit#4016)
         self.ok = len(blocks) == len(pairs) + 1
         self.side_heavy: list[tuple[int, int]] = []
         self.side_of: list[list[int]] = []
+        # side_blocks[e]: the blocks on the side of cut e that holds pairs[e][0]
+        self.side_blocks: list[set[int]] = []
         if not self.ok:
             return
         adj: list[list[tuple[int, int]]] = [[] for _ in blocks]
@@ -60,22 +64,47 @@ class _Tree:
                         stack.append(y)
             h_u = sum(block_heavy[x] for x in seen)
             self.side_heavy.append((h_u, self.total - h_u))
+            self.side_blocks.append(seen)
             # side_of[e][f]: 0 when edge f lies on the side of e that holds pairs[e][0]
             self.side_of.append([0 if ends[f][0] in seen else 1 for f in range(len(pairs))])
 
 
-def _heavy_flags(mol: Chem.Mol) -> list[int]:
-    # mmpdb counts heavies from SMILES text: every atom but plain [H] and '*'
-    out = []
-    for atom in mol.GetAtoms():
-        z = atom.GetAtomicNum()
-        if z == 0:
-            out.append(0)
-        elif z == 1:
-            out.append(1 if (atom.GetIsotope() or atom.GetFormalCharge()) else 0)
-        else:
-            out.append(1)
-    return out
+def _fragment_on_atom_pairs(mol: Chem.Mol, atom_pairs, plain=False) -> tuple[Chem.Mol, dict, dict]:
+    """FragmentOnBonds keeping E/Z bond directions on the new dummy bonds (as mmpdb does).
+
+    Returns the fragmented molecule, the partner of each new dummy atom and the atom each
+    dummy is bonded to. RDKit appends two dummies per cut bond, in order: first the one bonded
+    to the bond's end atom, then the one bonded to its begin atom.
+    """
+    n = mol.GetNumAtoms()
+    bonds = []
+    other = {}
+    attached = {}
+    dirs = []
+    up, down = Chem.BondDir.ENDUPRIGHT, Chem.BondDir.ENDDOWNRIGHT
+    for k, (a1, a2) in enumerate(atom_pairs):
+        bond = mol.GetBondBetweenAtoms(a1, a2)
+        bonds.append(bond.GetIdx())
+        d_end, d_begin = n + 2 * k, n + 2 * k + 1
+        attached[d_end] = bond.GetEndAtomIdx()
+        attached[d_begin] = bond.GetBeginAtomIdx()
+        other[d_end] = d_begin
+        other[d_begin] = d_end
+        bond_dir = bond.GetBondDir()
+        # the begin side keeps the direction, the end side (now written from it) flips
+        if bond_dir == up:
+            dirs.extend(((d_begin, up), (d_end, down)))
+        elif bond_dir == down:
+            dirs.extend(((d_begin, down), (d_end, up)))
+    fm = Chem.FragmentOnBonds(mol, bonds, dummyLabels=[(0, 0)] * len(bonds))
+    for d, direction in dirs:
+        fm.GetBondBetweenAtoms(d, attached[d]).SetBondDir(direction)
+    if plain:
+        # no stereo tags or bond directions anywhere: perception (a third of the cost of
+        # each MolFragmentToSmiles) cannot change the output; computed, so that
+        # ClearComputedProps still brings it back where tags are set later
+        fm.SetBoolProp("_StereochemDone", True, computed=True)
+    return fm, other, attached
 
 
 def _plan_combinations(tree: _Tree, n_pairs: int, settings: FragmentSettings, num_heavies: int):
@@ -142,23 +171,20 @@ def decode_combo(code: int) -> tuple[int, ...]:
     return tuple(out)
 
 
-def constant_hash(constant_smiles: str, num_cuts: int) -> int:
-    """Stable 64-bit key of a multi-cut constant (for counting across processes)."""
-    digest = hashlib.blake2b(f"{num_cuts}|{constant_smiles}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "little", signed=True)
-
-
 def _up_flagged_edges(mol: Chem.Mol, pairs, candidates: list[int]) -> set[int]:
     """Cut bonds that may turn a tied atom into a new stereocentre (mmpdb up-enumeration).
 
     A candidate atom's tied neighbours stay tied unless a cut falls in one of their branches;
-    combinations without such a cut cannot up-enumerate and may be deferred.
+    combinations without such a cut cannot up-enumerate. Used for molecules whose
+    up-enumerations could exceed the limit: those combinations are built at once, so that the
+    molecule is skipped as a whole as mmpdb skips it.
     """
     if not candidates:
         return set()
     ranks = list(Chem.CanonicalRankAtoms(mol, breakTies=False))
     adjacency: list[list[int]] = [[] for _ in range(mol.GetNumAtoms())]
-    for bond in mol.GetBonds():
+    for i in range(mol.GetNumBonds()):
+        bond = mol.GetBondWithIdx(i)
         a, b = bond.GetBeginAtomIdx(), bond.GetEndAtomIdx()
         adjacency[a].append(b)
         adjacency[b].append(a)

@@ -40,7 +40,7 @@ def _distinct_neighbour_ranks(atom: Chem.Atom, ranks) -> bool:
     return True
 
 
-def _up_candidates(mol: Chem.Mol) -> list[int]:
+def _up_candidates(mol: Chem.Mol, props=None) -> list[int]:
     """Atoms that are not stereocentres (flag 0 in mmpdb) only because neighbours are tied.
 
     mmpdb up-enumerates atoms whose flag goes from 0 (no centre) to 2 (potential centre) after
@@ -48,7 +48,12 @@ def _up_candidates(mol: Chem.Mol) -> list[int]:
     """
     ranks = None
     out = []
-    for atom in mol.GetAtoms():
+    # a potential centre has at least three explicit neighbours (props[i][4] is the degree)
+    indices = (
+        range(mol.GetNumAtoms()) if props is None else [i for i, p in enumerate(props) if p[4] >= 3]
+    )
+    for i in indices:
+        atom = mol.GetAtomWithIdx(i)
         if atom.GetChiralTag() in _CHIRAL_TAGS or not _potential_without_ranks(atom):
             continue
         if ranks is None:
