@@ -101,3 +101,15 @@ def test_scaffolds_of_a_dask_batch_run_on_the_cluster(client, small_real, quiet,
     assert set(got.frames) == set(want.frames)
     for name in want.frames:
         pd.testing.assert_frame_equal(got.frames[name], want.frames[name])
+
+
+def test_mmp_of_a_dask_batch_fragments_on_the_cluster(client, small_real, quiet):
+    viadask = molaudit.audit(small_real, backend="dask", scheduler=client, cache=False,
+                             progress=False, analytics=False)
+    viloky = molaudit.audit(small_real, n_jobs=2, cache=False, progress=False, analytics=False)
+    with distributed.get_task_stream(client) as stream:
+        got = viadask.mmp()
+    want = viloky.mmp()
+    assert sum(1 for task in stream.data if "fragment_chunk" in task["key"]) >= 2
+    assert len(want.frames["pairs"]) > 0
+    pd.testing.assert_frame_equal(got.frames["pairs"], want.frames["pairs"])

@@ -13,9 +13,9 @@ from rdkit.Chem import rdFingerprintGenerator
 from rdkit.Chem.MolStandardize import rdMolStandardize
 
 from molaudit.analytics import REGISTRY, AnalyticInput
+from molaudit.analytics.neighbors import nearest_neighbors
 from molaudit.analytics.similarity import (
     FingerprintIndex,
-    nearest_neighbors,
     query_fingerprint,
     similar,
     similarity_matrix,
@@ -77,6 +77,21 @@ def test_nearest_neighbors_identical_to_rdkit(ace: dict) -> None:
     assert np.array_equal(got_rows[n:, 0], rows[:N_DUPLICATES])
     ids = nbrs["neighbor_id"].to_numpy()
     assert all(ids[j] == f"M{r}" for j, r in enumerate(nbrs["neighbor_row"].to_numpy()))
+
+
+@pytest.mark.parametrize("k", [12, 90])
+def test_tiled_kernel_for_large_k_identical_to_rdkit(ace: dict, k: int) -> None:
+    # k >= TILED_MIN_K runs the cache-blocked kernel (t-SNE asks for k = 90)
+    from molaudit.analytics.similarity import TILED_MIN_K
+
+    assert k >= TILED_MIN_K
+    data, sims, rows = ace["data"], ace["sims"], ace["rows"]
+    index = FingerprintIndex(data.fingerprints, data.fingerprint_rows)
+    got_rows, got_sims = index.nearest(k, n_jobs=2)
+    for i in range(0, len(rows), 7):
+        ref_rows, ref_sims = _reference_topk(sims, rows, i, k, exclude_self=True)
+        assert np.array_equal(got_rows[i], ref_rows), i
+        assert np.array_equal(got_sims[i], ref_sims), i
 
 
 @pytest.mark.parametrize("threshold", [0.7, 0.45])

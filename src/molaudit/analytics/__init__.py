@@ -13,7 +13,8 @@ from . import clustering as _clustering  # noqa: F401  (Butina / leader)
 from . import dedup, rgroups, scaffolds, statistics  # noqa: F401
 from . import lle as _lle  # noqa: F401  (LLE / LE)
 from . import mmp as _mmp  # noqa: F401  (matched molecular pairs)
-from . import similarity as _similarity  # noqa: F401  (Tanimoto engine, NN, pairs)
+from . import neighbors as _neighbors  # noqa: F401  (nearest neighbours, exact/approximate)
+from . import similarity as _similarity  # noqa: F401  (Tanimoto engine, search, pairs)
 from ._base import REGISTRY, AnalyticInput, AnalyticResult, AnalyticSpec, register
 
 __all__ = ["REGISTRY", "AnalyticInput", "AnalyticResult", "AnalyticSpec", "register"]

@@ -174,3 +174,74 @@ def _matrix(words, counts, positions, out):
             s = _tanimoto(counts[px], counts[py], _common(words[px], words, py))
             out[x, y] = s
             out[y, x] = s
+
+
+@numba.njit(nogil=True, cache=True)
+def _topk_tiled(qa, qb, words, counts, rows, tile, k, out_pos, out_sim, out_n):
+    """Top-k of the members qa..qb-1 (sorted positions) against all others, each excluded.
+
+    Cache-blocked for large k, where the k-th best similarity stays low and popcount pruning
+    skips little: a tile of ``tile`` candidates is compared with every query of the block
+    while it sits in L2, instead of streaming all fingerprints from memory once per query
+    (a full scan is memory-bound: 5.3 ns per 2048-bit pair streamed vs ~1 ns from cache).
+    Tiles are visited outward from the block's popcounts, and a tile is skipped for a query
+    whose k-th similarity already beats the tile's popcount bound. The result is the same
+    total order (similarity desc, row asc) as :func:`_topk_many`.
+    """
+    n = words.shape[0]
+    m = qb - qa
+    for i in range(m):
+        out_n[i] = 0
+    n_tiles = (n + tile - 1) // tile
+    home = ((qa + qb) // 2) // tile
+    for step in range(2 * n_tiles):
+        # home, home+1, home-1, home+2, home-2, ...
+        if step == 0:
+            t = home
+        elif step % 2 == 1:
+            t = home + (step + 1) // 2
+        else:
+            t = home - step // 2
+        if t < 0 or t >= n_tiles:
+            continue
+        t0 = t * tile
+        t1 = min(t0 + tile, n)
+        cmin = counts[t0]
+        cmax = counts[t1 - 1]
+        for i in range(m):
+            p = qa + i
+            qc = counts[p]
+            nf = out_n[i]
+            if nf == k:
+                if qc < cmin:
+                    b = _bound(qc, cmin)
+                elif qc > cmax:
+                    b = _bound(qc, cmax)
+                else:
+                    b = 1.0
+                if b < out_sim[i, k - 1]:
+                    continue
+            q = words[p]
+            for c in range(t0, t1):
+                if c == p:
+                    continue
+                s = _tanimoto(qc, counts[c], _common(q, words, c))
+                r = rows[c]
+                if nf == k:
+                    ws = out_sim[i, k - 1]
+                    if s < ws or (s == ws and r > rows[out_pos[i, k - 1]]):
+                        continue
+                    slot = k - 1
+                else:
+                    slot = nf
+                    nf += 1
+                while slot > 0:
+                    ps = out_sim[i, slot - 1]
+                    if ps > s or (ps == s and rows[out_pos[i, slot - 1]] < r):
+                        break
+                    out_sim[i, slot] = ps
+                    out_pos[i, slot] = out_pos[i, slot - 1]
+                    slot -= 1
+                out_sim[i, slot] = s
+                out_pos[i, slot] = c
+            out_n[i] = nf

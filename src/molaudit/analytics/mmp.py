@@ -216,7 +216,9 @@ def mmp(
         )
     smiles = table[column].astype("str").to_numpy()[valid_pos].tolist()
     workers = data.n_jobs if n_jobs is None else n_jobs
-    index = build_index(smiles, settings, n_jobs=workers, backend=data.backend)
+    index = build_index(
+        smiles, settings, n_jobs=workers, backend=data.backend, scheduler=data.scheduler
+    )
     pairs_raw = pair_table(index, settings, smallest_transformation_only, all_constants)
     for rec, reason in index.skipped:
         pos = valid_pos[rec]

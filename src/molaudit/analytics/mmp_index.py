@@ -21,13 +21,15 @@ import itertools
 import math
 import re
 from array import array
-from collections.abc import Iterable, Sequence
-from functools import lru_cache
+from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache, partial
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 
+from ..parallel import parallel_map
 from .mmp_fragment import (
     FragmentSettings,
     complete_chunk,
@@ -380,6 +382,7 @@ def build_index(
     n_jobs: int = 1,
     backend: str = "loky",
     chunk_size: int | None = None,
+    scheduler: Any = None,
 ) -> MMPIndex:
     """Fragment ``smiles`` (in a process pool when ``n_jobs != 1``) and index the result.
 
@@ -392,9 +395,12 @@ def build_index(
     n_jobs : int
         joblib convention; 1 runs in this process.
     backend : str
-        joblib backend.
+        joblib backend, or ``'dask'`` (chunks go to ``scheduler``, see
+        :func:`molaudit.parallel.parallel_map`).
     chunk_size : int, optional
         Molecules per task (default: about 8 tasks per worker, 20 to 500 molecules each).
+    scheduler : distributed.Client, optional
+        The Dask client for ``backend='dask'``.
     """
     settings = settings or FragmentSettings()
     items = [(i, s) for i, s in enumerate(smiles)]
@@ -407,10 +413,8 @@ def build_index(
         for rec in fragment_chunk(items, settings, True):
             index.add(rec)
     else:
-        results = Parallel(n_jobs=workers, backend=backend, return_as="generator_unordered")(
-            delayed(fragment_chunk)(chunk, settings, True) for chunk in _chunks(items, size)
-        )
-        for chunk_result in results:
+        pass1 = partial(fragment_chunk, settings=settings, defer=True)
+        for chunk_result in _map(pass1, _chunks(items, size), workers, backend, scheduler):
             for rec in chunk_result:
                 index.add(rec)
     # pass 2: the deferred combinations whose constant can pair
@@ -421,15 +425,25 @@ def build_index(
             done = complete_chunk(todo, settings)
         else:
             size2 = max(10, min(500, math.ceil(len(todo) / (workers * 8))))
+            pass2 = partial(complete_chunk, settings=settings)
             done = itertools.chain.from_iterable(
-                Parallel(n_jobs=workers, backend=backend, return_as="generator_unordered")(
-                    delayed(complete_chunk)(chunk, settings) for chunk in _chunks(todo, size2)
-                )
+                _map(pass2, _chunks(todo, size2), workers, backend, scheduler)
             )
         for rec, frags in done:
             index.add_frags(rec, frags, again=True)
     index.add_hydrogen_entries()
     return index
+
+
+def _map(
+    fn: Callable[[Any], Any], chunks: Iterable[Any], workers: int, backend: str, scheduler: Any
+) -> Iterable[Any]:
+    """Results of ``fn`` per chunk, in any order: a joblib pool, or the batch's Dask client."""
+    if backend == "dask":
+        return parallel_map(fn, list(chunks), n_jobs=workers, backend="dask", scheduler=scheduler)
+    return Parallel(n_jobs=workers, backend=backend, return_as="generator_unordered")(
+        delayed(fn)(chunk) for chunk in chunks
+    )
 
 
 def _effective_jobs(n_jobs: int) -> int:

@@ -36,12 +36,11 @@ from rdkit import Chem
 from ..fingerprints import morgan_packed
 from ..standardize import standardize
 from ._base import AnalyticInput, AnalyticResult, register
-from ._tanimoto import _matrix, _pairs_block, _range_sims, _topk_many, _topk_one
+from ._tanimoto import _matrix, _pairs_block, _range_sims, _topk_many, _topk_one, _topk_tiled
 
 __all__ = [
     "MAX_MATRIX_ROWS",
     "FingerprintIndex",
-    "nearest_neighbors",
     "query_fingerprint",
     "similar",
     "similarity_matrix",
@@ -50,6 +49,11 @@ __all__ = [
 
 #: Largest subset :func:`similarity_matrix` builds a dense matrix for.
 MAX_MATRIX_ROWS = 2000
+
+#: From this k on, :meth:`FingerprintIndex.nearest` uses the cache-blocked kernel (same
+#: result): the k-th similarity stays low, popcount pruning skips little, and comparing a tile
+#: with 64 queries at once measured 17% less CPU at k=90 on 48.7k MoleculeACE molecules.
+TILED_MIN_K = 8
 
 #: Default cap on the number of pairs :func:`similarity_pairs` returns (about 0.5 GB of arrays).
 DEFAULT_MAX_PAIRS = 30_000_000
@@ -238,6 +242,20 @@ class FingerprintIndex:
 
             def run(span: tuple[int, int]) -> None:
                 a, b = span
+                if tiled:
+                    _topk_tiled(
+                        a,
+                        b,
+                        self.words,
+                        self.counts,
+                        self.sorted_rows,
+                        1024,
+                        kk,
+                        pos[a:b],
+                        sim[a:b],
+                        found[a:b],
+                    )
+                    return
                 _topk_many(
                     a,
                     b,
@@ -252,7 +270,9 @@ class FingerprintIndex:
                     found[a:b],
                 )
 
-            spans = [(a, min(a + block, n)) for a in range(0, n, block)]
+            tiled = kk >= TILED_MIN_K and threshold <= 0.0
+            step = 64 if tiled else block
+            spans = [(a, min(a + step, n)) for a in range(0, n, step)]
             _thread_map(run, spans, n_threads(n_jobs))
         missing = np.arange(kk)[None, :] >= found[:, None]
         rows = np.where(missing, -1, self.sorted_rows[np.where(missing, 0, pos)])
@@ -538,92 +558,6 @@ def _empty(columns: Iterable[str]) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 # Registered analytics
 # --------------------------------------------------------------------------------------------
-
-NEIGHBOR_COLUMNS = ("row", "id", "rank", "neighbor_row", "neighbor_id", "similarity")
-ISOLATION_COLUMNS = ("row", "id", "max_similarity", "isolation")
-
-
-@register(
-    "nearest_neighbors",
-    kind="expensive",
-    description="k most similar other molecules of every molecule (exact Tanimoto), isolation",
-)
-def nearest_neighbors(data: AnalyticInput, k: int = 1) -> AnalyticResult:
-    """Exact k nearest neighbours (Tanimoto) of every molecule, and its isolation score.
-
-    Parameters
-    ----------
-    data : AnalyticInput
-        The batch.
-    k : int
-        Neighbours per molecule (the molecule itself excluded; identical structures in other
-        rows count as neighbours with similarity 1).
-
-    Returns
-    -------
-    AnalyticResult
-        Frame ``neighbors`` (long form, one row per molecule and rank, sorted by row, rank):
-
-        - ``row``, ``id`` : the molecule
-        - ``rank`` : 1..k (similarity descending, ties by neighbour row ascending)
-        - ``neighbor_row``, ``neighbor_id`` : the neighbour
-        - ``similarity`` : Tanimoto similarity
-
-        Frame ``isolation`` (one row per molecule with a fingerprint, sorted by row):
-
-        - ``row``, ``id`` : the molecule
-        - ``max_similarity`` : similarity to its nearest other molecule (NaN when alone)
-        - ``isolation`` : ``1 - max_similarity``
-    """
-    _check_k(k)
-    params = {"k": int(k)}
-    reason = empty_reason(data)
-    if reason:
-        frames = {"neighbors": _empty(NEIGHBOR_COLUMNS), "isolation": _empty(ISOLATION_COLUMNS)}
-        return AnalyticResult("nearest_neighbors", frames, {}, params, reason)
-    started = time.perf_counter()
-    index = build_index(data)
-    nbr_rows, nbr_sims = index.nearest(int(k), n_jobs=data.n_jobs)
-    rows = index.rows
-    order = np.argsort(rows, kind="stable")
-    rows, nbr_rows, nbr_sims = rows[order], nbr_rows[order], nbr_sims[order]
-    ids = row_lookup(data, rows, "id")
-    valid = nbr_rows >= 0
-    r_idx, rank_idx = np.nonzero(valid)
-    neighbors = _frame(
-        {
-            "row": rows[r_idx],
-            "id": ids[r_idx],
-            "rank": (rank_idx + 1).astype(np.int64),
-            "neighbor_row": nbr_rows[valid],
-            "neighbor_id": row_lookup(data, nbr_rows[valid], "id"),
-            "similarity": nbr_sims[valid],
-        }
-    )
-    max_sim = nbr_sims[:, 0]
-    isolation = _frame(
-        {"row": rows, "id": ids, "max_similarity": max_sim, "isolation": 1.0 - max_sim}
-    )
-    summary = {
-        "n_molecules": len(rows),
-        "mean_max_similarity": _nanstat(np.nanmean, max_sim),
-        "median_max_similarity": _nanstat(np.nanmedian, max_sim),
-        "n_without_neighbor_above_0.4": int(np.sum(~(max_sim >= 0.4))),
-        "seconds": round(time.perf_counter() - started, 3),
-    }
-    message = "only one molecule: it has no neighbours" if len(rows) == 1 else None
-    return AnalyticResult(
-        "nearest_neighbors",
-        {"neighbors": neighbors, "isolation": isolation},
-        summary,
-        params,
-        message,
-    )
-
-
-def _nanstat(fn: Callable[[np.ndarray], Any], values: np.ndarray) -> float | None:
-    return float(fn(values)) if np.isfinite(values).any() else None
-
 
 PAIR_COLUMNS = ("row_1", "row_2", "id_1", "id_2", "similarity")
 
