@@ -22,7 +22,7 @@ def test_no_chunks_is_an_empty_list() -> None:
 
 def test_dask_without_a_client_warns_and_runs_locally() -> None:
     distributed = pytest.importorskip("distributed")  # the [dask] extra, installed by [dev]
-    with pytest.raises(ValueError, match="[Nn]o .*client"):
+    with pytest.raises(ValueError, match=r"[Nn]o .*client"):
         distributed.get_client()  # precondition: no cluster left running by another test
     with pytest.warns(RuntimeWarning, match="no Dask client is running"):
         assert parallel_map(len, CHUNKS, n_jobs=2, backend="dask") == [5, 1, 3, 0, 7]
