@@ -46,3 +46,146 @@ def quiet():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         yield
+
+
+
+# ------------------------------------------------------------------- reliability figures
+# When $MOLAUDIT_FAULT_LOG names a file, every test appends one JSON line to it: its outcome,
+# the faults it injected and what every molaudit.audit call took in and gave back. Faults are
+# observed where a hook can see them (kills sent by test code, the fault-injection options,
+# interrupts raised out of audit) and otherwise recorded by the test at the point of injection
+# through the ``fault_log`` fixture. benchmarks/reliability_figures.py turns the lines into the
+# README table. Hooks rather than an autouse fixture, because hypothesis refuses
+# function-scoped fixtures.
+FAULT_LOG_ENV = "MOLAUDIT_FAULT_LOG"
+
+
+class _FaultRecorder:
+    """What one test did: faults injected (by kind) and the audits it ran."""
+
+    def __init__(self) -> None:
+        self.faults: dict[str, int] = {}
+        self.audits: list[dict] = []
+        self.inputs: list[str] = []
+        self.backend: str | None = None
+        self.rows_read: int | None = None
+
+    def fault(self, kind: str, n: int = 1) -> None:
+        self.faults[kind] = self.faults.get(kind, 0) + int(n)
+
+
+_recorder: _FaultRecorder | None = None
+_outcomes: dict[str, str] = {}
+
+
+@pytest.fixture
+def fault_log():
+    """``fault_log(kind, n=1)`` records ``n`` injected faults of ``kind`` for the figures."""
+
+    def record(kind: str, n: int = 1) -> None:
+        if _recorder is not None:
+            _recorder.fault(kind, n)
+
+    return record
+
+
+def _install_observers(rec: _FaultRecorder) -> list[tuple[object, str, object]]:
+    import signal
+    import sys
+
+    import molaudit
+    import molaudit.api
+
+    tests_dir = Path(__file__).parent.resolve()
+    real_kill, real_audit, real_read = os.kill, molaudit.audit, molaudit.api.read_input
+
+    def kill(pid: int, sig: int) -> None:
+        # only kills sent by test code count (not joblib/loky shutting its own workers down)
+        if Path(sys._getframe(1).f_code.co_filename).resolve().is_relative_to(tests_dir):
+            if sig == signal.SIGKILL and pid != os.getpid():
+                rec.fault(f"worker SIGKILL ({rec.backend or 'loky'})")
+            elif sig == signal.SIGINT:
+                rec.fault("KeyboardInterrupt")
+        real_kill(pid, sig)
+
+    def read_input(data, **kw):
+        table = real_read(data, **kw)
+        rec.rows_read = len(table.structures)
+        if isinstance(data, str | os.PathLike):
+            rec.inputs.append(str(Path(data).resolve()))
+        return table
+
+    def audit(data, **kw):
+        options, backend = kw.get("options"), kw.get("backend", "loky")
+        pooled = backend == "loky" and kw.get("n_jobs", -1) != 1
+        rec.backend = "Dask" if backend == "dask" else "loky" if pooled else None
+        if options is not None and options._test_crash_on and rec.backend:
+            rec.fault(f"worker SIGKILL ({rec.backend})")
+        if options is not None and options._test_allocate_on and options.max_memory_mb:
+            rec.fault(f"memory ({rec.backend or 'in-process'})")
+        entry: dict = {"backend": backend, "n_jobs": kw.get("n_jobs", -1)}
+        rec.rows_read = None
+        try:
+            batch = real_audit(data, **kw)
+        except BaseException as exc:
+            entry["raised"] = type(exc).__name__
+            if isinstance(exc, KeyboardInterrupt):
+                rec.fault("KeyboardInterrupt")
+            rec.audits.append(entry)
+            raise
+        finally:
+            rec.backend = None
+        table = batch.table
+        # rows in: the caller's own count where it has one, else what the reader read
+        has_len = hasattr(data, "__len__") and not isinstance(data, str | bytes)
+        entry["rows_in"] = len(data) if has_len else rec.rows_read
+        entry["rows_out"] = len(table)
+        entry["rows_in_order"] = table["row"].tolist() == list(range(len(table)))
+        entry["status"] = table["status"].value_counts().to_dict()
+        entry["error_codes"] = table["error_code"].dropna().value_counts().to_dict()
+        entry["worker_crashes"] = int(batch.run.get("worker_crashes", 0))
+        rec.audits.append(entry)
+        return batch
+
+    saved = [(os, "kill", real_kill), (molaudit, "audit", real_audit),
+             (molaudit.api, "read_input", real_read)]  # fmt: skip
+    os.kill, molaudit.audit, molaudit.api.read_input = kill, audit, read_input
+    return saved
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if not os.environ.get(FAULT_LOG_ENV):
+        return
+    if report.when == "call" or report.outcome != "passed":
+        if _outcomes.get(report.nodeid) in (None, "passed"):
+            _outcomes[report.nodeid] = report.outcome
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
+    global _recorder
+    path = os.environ.get(FAULT_LOG_ENV)
+    if not path:
+        yield
+        return
+    import json
+
+    _recorder = rec = _FaultRecorder()
+    saved = _install_observers(rec)
+    try:
+        yield
+    finally:
+        for owner, name, value in saved:
+            setattr(owner, name, value)
+        _recorder = None
+        function = getattr(item, "function", None)
+        line = {
+            "nodeid": item.nodeid,
+            "outcome": _outcomes.get(item.nodeid, "unknown"),
+            "hypothesis": bool(getattr(function, "is_hypothesis_test", False)),
+            "faults": rec.faults,
+            "audits": rec.audits,
+            "inputs": sorted(set(rec.inputs)),
+        }
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(line, default=str) + "\n")

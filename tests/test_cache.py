@@ -30,7 +30,7 @@ def test_cache_directory_is_user_private(cache_dir):
     assert stat.S_IMODE(os.stat(cache_dir / "molecules").st_mode) == 0o700
 
 
-def test_planted_pickle_is_refused_not_executed(cache_dir, tmp_path):
+def test_planted_pickle_is_refused_not_executed(cache_dir, tmp_path, fault_log):
     marker = tmp_path / "pwned"
     store = Store(cache_dir)
     store.cache("batches")
@@ -38,6 +38,7 @@ def test_planted_pickle_is_refused_not_executed(cache_dir, tmp_path):
     with diskcache.Cache(str(cache_dir / "batches")) as plain:
         plain.set("deadbeef/meta", _Exploit(str(marker)))
         plain.set("deadbeef/table", pickle.dumps(1))  # bytes: stored raw, harmless
+    fault_log("planted pickle")
     assert store.get_bytes("batches", "deadbeef/meta") is None
     assert not marker.exists()
     with pytest.raises(KeyError, match="no cached batch"):
@@ -53,13 +54,14 @@ def test_safe_disk_refuses_non_bytes(cache_dir):
             cache.set(("tuple", "key"), b"v")
 
 
-def test_corrupted_entries_are_misses(small_real, cache_dir, quiet):
+def test_corrupted_entries_are_misses(small_real, cache_dir, quiet, fault_log):
     batch = molaudit.audit(small_real.head(10), n_jobs=1, cache_dir=cache_dir, progress=False)
     store = Store(cache_dir)
     store.set_bytes("batches", f"{batch.key}/table", b"not parquet")
     cache = store.cache("molecules")
     for key in list(cache.iterkeys())[:3]:
         store.set_bytes("molecules", key, b"garbage")
+    fault_log("corrupted cache entry", 4)
     again = molaudit.audit(small_real.head(10), n_jobs=1, cache_dir=cache_dir, progress=False)
     assert not again.run["from_batch_cache"]
     assert again.run["computed"] == 3 and again.run["cache_hits"] == 7
@@ -86,11 +88,13 @@ def test_cache_info_clear_prune(small_real, cache_dir, quiet):
     assert molaudit.cache_info(cache_dir=cache_dir)["molecules"]["entries"] == 0
 
 
-def test_unwritable_cache_still_returns_the_batch(small_real, cache_dir, quiet, monkeypatch):
+def test_unwritable_cache_still_returns_the_batch(small_real, cache_dir, quiet, monkeypatch,
+                                                   fault_log):
     def full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(diskcache.Cache, "set", full)
+    fault_log("disk full")
     batch = molaudit.audit(small_real.head(8), n_jobs=1, cache_dir=cache_dir, progress=False)
     assert len(batch.table) == 8 and (batch.table["status"] != "error").all()
     assert any("could not be written to the cache" in n for n in batch.notes)

@@ -63,6 +63,7 @@ def test_dask_with_a_bad_scheduler_is_a_clear_error():
         molaudit.audit(["CCO"], backend="dask", scheduler=42, cache=False, progress=False)
 
 
+@pytest.mark.timeout(600)  # a cluster whose nannies cannot restart workers fails, never hangs
 def test_molecule_that_kills_dask_workers_is_isolated(client, small_real, quiet):
     smiles = small_real["smiles"].head(40).tolist()
     options = molaudit.AuditOptions(_test_crash_on=smiles[9])
@@ -113,3 +114,20 @@ def test_mmp_of_a_dask_batch_fragments_on_the_cluster(client, small_real, quiet)
     assert sum(1 for task in stream.data if "fragment_chunk" in task["key"]) >= 2
     assert len(want.frames["pairs"]) > 0
     pd.testing.assert_frame_equal(got.frames["pairs"], want.frames["pairs"])
+
+
+def test_a_cluster_without_workers_stops_the_audit_instead_of_hanging(monkeypatch):
+    from molaudit import dask_backend
+
+    class NoWorkers:  # stands in for a Client whose cluster lost every worker
+        def nthreads(self) -> dict:
+            return {}
+
+    monkeypatch.setattr(dask_backend, "NO_WORKERS_TIMEOUT", 0.2)
+    watchdog = dask_backend._NoWorkerWatchdog(NoWorkers(), every=0.0)
+    watchdog.check()  # first sighting starts the clock
+    import time
+
+    time.sleep(0.3)
+    with pytest.raises(RuntimeError, match="no workers for 0 s"):
+        watchdog.check()

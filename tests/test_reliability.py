@@ -72,7 +72,7 @@ def test_absurdly_long_line_is_refused_without_parsing(tmp_path, quiet):
     assert table["status"].tolist()[1] == "ok"
 
 
-def test_two_processes_share_one_cache_directory(tmp_path, small_real):
+def test_two_processes_share_one_cache_directory(tmp_path, small_real, fault_log):
     """Two kernels audit overlapping batches into one cache at the same time."""
     smiles = small_real["smiles"].tolist()
     (tmp_path / "a.txt").write_text("\n".join(smiles[:80]))
@@ -100,6 +100,7 @@ def test_two_processes_share_one_cache_directory(tmp_path, small_real):
         )
         for n in ("a", "b")
     ]
+    fault_log("concurrent processes", len(procs))
     assert [p.wait(timeout=300) for p in procs] == [0, 0]
     reference = molaudit.audit(smiles, n_jobs=1, cache=False, progress=False, analytics=False).table
     a = pd.read_csv(tmp_path / "a.out.csv")

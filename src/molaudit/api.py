@@ -260,25 +260,26 @@ def _load_batch(store: Store, key: str) -> Batch | None:
         rows = np.frombuffer(rows_blob, dtype="<i8").astype(np.int64)
         if len(rows) != len(fingerprints) or len(table) != meta["rows"]:
             raise ValueError("inconsistent cached batch")
+        # an entry written by another version may lack fields: a miss, never a KeyError
+        return Batch(
+            table=table,
+            fingerprints=fingerprints,
+            fingerprint_rows=rows,
+            key=key,
+            options=options,
+            columns=dict(meta["columns"]),
+            source=str(meta["source"]),
+            notes=list(meta.get("notes", [])),
+            timings=dict(meta.get("timings", {})),
+            run={**meta.get("run", {}), "from_batch_cache": True},
+            activity_units=meta.get("activity_units"),
+            store=store,
+            created=meta.get("created"),
+        )
     except Exception:
         for part in ("meta", "table", "fps", "fprows"):
             store._discard(store.cache("batches"), f"{key}/{part}")
         return None
-    return Batch(
-        table=table,
-        fingerprints=fingerprints,
-        fingerprint_rows=rows,
-        key=key,
-        options=options,
-        columns=meta["columns"],
-        source=meta["source"],
-        notes=list(meta.get("notes", [])),
-        timings=dict(meta.get("timings", {})),
-        run={**meta.get("run", {}), "from_batch_cache": True},
-        activity_units=meta.get("activity_units"),
-        store=store,
-        created=meta.get("created"),
-    )
 
 
 def load(

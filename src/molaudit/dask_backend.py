@@ -7,6 +7,8 @@ The cache stays on the client; workers only see SMILES/molblock strings and retu
 
 from __future__ import annotations
 
+import os
+import time
 from typing import Any
 
 __all__ = ["dask_context"]
@@ -48,6 +50,50 @@ def dask_context(scheduler: Any = None) -> Any:
     )
 
 
+#: Seconds a Dask cluster may have no workers before the audit stops with an error.
+NO_WORKERS_TIMEOUT = float(os.environ.get("MOLAUDIT_DASK_NO_WORKERS_TIMEOUT", 120))
+
+
+class _NoWorkerWatchdog:
+    """Raise instead of waiting forever when the cluster has lost all its workers."""
+
+    def __init__(self, client: Any, every: float = 2.0) -> None:
+        self.client, self.every = client, every
+        self.last_check = time.monotonic()
+        self.empty_since: float | None = None
+
+    def check(self) -> None:
+        now = time.monotonic()
+        if now - self.last_check < self.every:
+            return
+        self.last_check = now
+        if self.client.nthreads():
+            self.empty_since = None
+            return
+        self.empty_since = self.empty_since or now
+        if now - self.empty_since > NO_WORKERS_TIMEOUT:
+            raise RuntimeError(
+                f"the Dask cluster has had no workers for {NO_WORKERS_TIMEOUT:.0f} s "
+                "(MOLAUDIT_DASK_NO_WORKERS_TIMEOUT); stopping. Finished chunks are cached: "
+                "run the audit again when workers are back"
+            )
+
+
+def _result(future: Any, watchdog: _NoWorkerWatchdog, cancel: Any, cancelled_error: type) -> Any:
+    """``future.result()``, still watching for a cancel or a cluster left without workers.
+
+    A future handed out as finished can be reset and rescheduled when the worker that held its
+    result dies; waiting on it without a timeout would then hang if no worker comes back.
+    """
+    while True:
+        try:
+            return future.result(timeout=2)
+        except TimeoutError:
+            watchdog.check()
+            if cancel is not None and cancel.is_set():
+                raise cancelled_error("audit cancelled; finished chunks are cached") from None
+
+
 def run_chunks_on_dask(
     queue: dict[int, list[str]],
     text_of: dict[str, str | None],
@@ -80,11 +126,20 @@ def run_chunks_on_dask(
         futures[future] = keys
     pending = as_completed(list(futures))
     killed = 0
+    watchdog = _NoWorkerWatchdog(client)
     try:
-        for future in pending:
+        while not pending.is_empty():
+            if not pending.has_ready():
+                # poll rather than block, so a cancel or a cluster without workers is noticed
+                time.sleep(0.05)
+                watchdog.check()
+                if cancel is not None and cancel.is_set():
+                    raise cancelled_error("audit cancelled; finished chunks are cached")
+                continue
+            future = next(pending)
             keys = futures.pop(future)
             try:
-                blobs = future.result()
+                blobs = _result(future, watchdog, cancel, cancelled_error)
             except KilledWorker:
                 killed += 1
                 if len(keys) == 1:

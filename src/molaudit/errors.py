@@ -15,6 +15,7 @@ ERROR_CODES: dict[str, tuple[str, str]] = {
     "standardization_error": ("standardize", "RDKit's standardizer failed on the molecule"),
     "profile_error": ("profile", "identifiers, properties or alerts could not be computed"),
     "timeout": ("any", "the molecule exceeded AuditOptions.timeout"),
+    "memory_exceeded": ("any", "the molecule needed more memory than AuditOptions.max_memory_mb"),
     "worker_crashed": ("worker", "the worker process died on this molecule (segfault, kill)"),
     "internal_error": ("any", "an unexpected exception; please report it"),
 }

@@ -40,6 +40,12 @@ class AuditOptions:
         Smallest ring size flagged by the ``macrocycle`` check.
     trivial_heavy_atoms : int
         Molecules (parents) with fewer heavy atoms than this are flagged ``trivial_molecule``.
+    max_memory_mb : int
+        Memory a worker may take on top of its footprint while it audits (MiB of address
+        space); a molecule that needs more becomes an ``error`` row with code
+        ``memory_exceeded`` and the rest of the batch goes on. Enforced with a soft
+        ``RLIMIT_AS`` in worker processes and in-process on the main thread (see
+        :mod:`molaudit.limits`). ``0`` disables.
     """
 
     standardize: bool = True
@@ -52,10 +58,14 @@ class AuditOptions:
     max_structure_chars: int = 200_000
     macrocycle_size: int = 12
     trivial_heavy_atoms: int = 3
+    max_memory_mb: int = 4096
     _schema: int = field(default=1, repr=False)
     #: Fault injection for tests: a worker process that meets exactly this structure text kills
     #: itself with SIGKILL (as a segfault or the OOM killer would). Never set it in real use.
     _test_crash_on: str = field(default="", repr=False)
+    #: Fault injection for tests: auditing exactly this structure text allocates memory like a
+    #: runaway molecule (2 x max_memory_mb, see molaudit.limits). Never set it in real use.
+    _test_allocate_on: str = field(default="", repr=False)
 
     def __post_init__(self) -> None:
         _check_int("fp_radius", self.fp_radius, 0, 6)
@@ -68,6 +78,7 @@ class AuditOptions:
         _check_int("macrocycle_size", self.macrocycle_size, 3, 10**4)
         _check_int("max_structure_chars", self.max_structure_chars, 0, 10**10)
         _check_int("trivial_heavy_atoms", self.trivial_heavy_atoms, 0, 100)
+        _check_int("max_memory_mb", self.max_memory_mb, 0, 1 << 30)
         for name in ("standardize", "canonical_tautomer", "alerts"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}")
@@ -83,9 +94,23 @@ class AuditOptions:
         return cls(**{k: v for k, v in data.items() if k in names})
 
     def digest(self) -> str:
-        """Stable hex digest of every option value."""
-        text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        """Stable hex digest of every option value.
+
+        Options added after the first release enter the digest only when set to something
+        other than their default, so adding an option does not invalidate every cached result
+        (with the default the per-molecule result is what it was before the option existed).
+        """
+        values = {
+            k: v
+            for k, v in self.to_dict().items()
+            if not (k in _ADDED_LATER and v == _ADDED_LATER[k])
+        }
+        text = json.dumps(values, sort_keys=True, separators=(",", ":"))
         return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+#: Options added after the first release, with the default that keeps older digests valid.
+_ADDED_LATER = {"max_memory_mb": 4096, "_test_allocate_on": ""}
 
 
 def _check_int(name: str, value: object, low: int, high: int) -> None:

@@ -21,6 +21,7 @@ from rdkit.Chem.Scaffolds import MurckoScaffold
 from .checks import CHECKS, score, status_for
 from .fingerprints import options_fingerprint
 from .fragments import classify_fragment
+from .limits import allocate_for_test, release_frames  # memory cap
 from .options import AuditOptions
 from .properties import alerts, properties
 from .standardize import standardize
@@ -308,9 +309,11 @@ def audit_record(
         and the packed fingerprint of the standardized parent (None on error rows).
     """
     started = time.perf_counter()
-    stage = "parse"
+    stage_box = ["parse"]
     try:
-        record, fp = _audit(text, kind, options, _Deadline(options.timeout), stage_box := [stage])
+        if options._test_allocate_on and text == options._test_allocate_on:  # memory cap
+            allocate_for_test(options.max_memory_mb)
+        record, fp = _audit(text, kind, options, _Deadline(options.timeout), stage_box)
     except MoleculeTimeout:
         record, fp = (
             error_record(
@@ -318,6 +321,18 @@ def audit_record(
                 "timeout",
                 f"exceeded the per-molecule time limit of {options.timeout:g} s "
                 f"during stage '{stage_box[0]}'",
+            ),
+            None,
+        )
+    except MemoryError as exc:  # memory cap: the RLIMIT_AS of molaudit.limits (or the system)
+        release_frames(exc)
+        cap = f"max_memory_mb={options.max_memory_mb}" if options.max_memory_mb else "no cap"
+        record, fp = (
+            error_record(
+                stage_box[0],
+                "memory_exceeded",
+                f"ran out of memory during stage '{stage_box[0]}' ({cap}); "
+                "the molecule was skipped and the batch went on",
             ),
             None,
         )
@@ -381,7 +396,7 @@ def _audit(
             parent, std_smiles, steps = standardize(
                 mol, smiles, canonical_tautomer=options.canonical_tautomer
             )
-        except MoleculeTimeout:
+        except (MoleculeTimeout, MemoryError):  # memory cap
             raise
         except Exception as exc:
             return error_record("standardize", "standardization_error", str(exc) or repr(exc)), None
@@ -416,7 +431,7 @@ def _audit(
         if brenk:
             fired["brenk_alert"] = ", ".join(brenk)
         fp = options_fingerprint(parent, options)
-    except MoleculeTimeout:
+    except (MoleculeTimeout, MemoryError):  # memory cap
         raise
     except Exception as exc:
         return error_record("profile", "profile_error", f"{type(exc).__name__}: {exc}"), None

@@ -11,7 +11,7 @@ from rdkit.Chem.FilterCatalog import FilterCatalog, FilterCatalogParams
 
 from .substructure_screen import filter_catalog_queries, pattern_words
 
-__all__ = ["alerts", "properties"]
+__all__ = ["alerts", "prepare_alerts", "properties"]
 
 
 def properties(mol: Chem.Mol) -> dict[str, float | int | bool]:
@@ -53,6 +53,11 @@ def _catalog() -> FilterCatalog:
     params.AddCatalog(FilterCatalogParams.FilterCatalogs.PAINS)
     params.AddCatalog(FilterCatalogParams.FilterCatalogs.BRENK)
     return FilterCatalog(params)
+
+
+def prepare_alerts() -> None:
+    """Build the PAINS/Brenk catalog and its screen now (once per process; ~0.3 s)."""
+    filter_catalog_queries(_catalog())
 
 
 def alerts(mol: Chem.Mol, words: np.ndarray | None = None) -> tuple[list[str], list[str]]:

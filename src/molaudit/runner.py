@@ -31,8 +31,10 @@ import pandas as pd
 from joblib import Parallel, delayed
 
 from .cache import Store, digest, encode_molecule, pipeline_version
+from .limits import memory_cap  # memory cap
 from .options import AuditOptions
 from .pipeline import MoleculeTimeout, audit_record, error_record, rdkit_log_capture
+from .properties import prepare_alerts
 from .results import ResultAccumulator
 
 __all__ = ["AuditCancelled", "RunStats", "run_audit"]
@@ -81,6 +83,8 @@ def _audit_chunk(
     hard_limit: bool,
 ) -> list[bytes]:
     """Audit a chunk in a worker; returns one cache blob per record, in chunk order."""
+    if options.alerts:
+        prepare_alerts()  # a fresh worker builds its catalogs here, not on a molecule's clock
     use_signals = threading.current_thread() is threading.main_thread() and options.timeout > 0
     if use_signals:
         previous_alarm = signal.signal(signal.SIGALRM, _Alarm.handler)
@@ -91,7 +95,7 @@ def _audit_chunk(
     fd = os.open(journal, os.O_WRONLY | os.O_CREAT, 0o600) if journal else None
     out: list[bytes] = []
     try:
-        with rdkit_log_capture():
+        with rdkit_log_capture(), memory_cap(options.max_memory_mb):  # memory cap
             for position, text in enumerate(texts):
                 if fd is not None:
                     os.pwrite(fd, struct.pack("<q", position), 0)

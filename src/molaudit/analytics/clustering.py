@@ -13,6 +13,13 @@ the number of neighbour pairs, not with n².
 Leader clustering (sphere exclusion) needs no pair list at all: molecules are visited in
 input-row order; each one not yet assigned becomes a centroid and takes every unassigned
 molecule within ``cutoff``. Memory is O(n); use it for sets too large or too dense for Butina.
+The exact scan costs about n x n_clusters Tanimoto tests (hours at 1M), so above
+:data:`LEADER_EXACT_MAX` molecules ``approximate="auto"`` switches to
+:func:`approximate_leader`, which tests each molecule only against the centroids of the
+clusters of its NN-descent graph candidates (:mod:`molaudit.analytics.approx_nn`), and
+checks itself against the exact leader rule on a random sample (:func:`leader_rule_check`).
+Measured on MOSES at cutoff 0.35 (2 shared cores): 100k in 15 s (exact 51 s), 45,390
+clusters vs 45,161 exact, 99.5 % of molecules with the exact centroid.
 """
 
 from __future__ import annotations
@@ -20,6 +27,8 @@ from __future__ import annotations
 import heapq
 import math
 import time
+import warnings
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numba
@@ -28,9 +37,17 @@ import pandas as pd
 
 from ._base import AnalyticInput, AnalyticResult, register
 from ._tanimoto import _common, _tanimoto
-from .similarity import DEFAULT_MAX_PAIRS, FingerprintIndex, empty_reason, row_lookup
+from .approx_nn import DEFAULT_GRAPH_NEIGHBORS, candidate_graph
+from .similarity import DEFAULT_MAX_PAIRS, FingerprintIndex, empty_reason, n_threads, row_lookup
 
-__all__ = ["butina", "clusters", "leader"]
+__all__ = [
+    "LEADER_EXACT_MAX",
+    "approximate_leader",
+    "butina",
+    "clusters",
+    "leader",
+    "leader_rule_check",
+]
 
 METHODS = ("butina", "leader", "sphere_exclusion")
 ASSIGNMENT_COLUMNS = ("row", "id", "cluster", "is_centroid", "similarity_to_centroid")
@@ -210,6 +227,280 @@ def leader(index: FingerprintIndex, cutoff: float) -> tuple[np.ndarray, np.ndarr
     return out_cluster, out_sim, out_centroids
 
 
+#: ``clusters(method="leader", approximate="auto")`` runs the exact leader scan up to this many
+#: molecules and the graph-candidate leader above it. Exact costs about n x n_clusters
+#: Tanimoto tests: 38.7 s CPU at 100k MOSES (45,161 clusters), ~55 min CPU extrapolated at
+#: 1M (384,977 clusters); the approximate leader took 189 s CPU there (271 s wall, shared).
+LEADER_EXACT_MAX = 100_000
+
+
+@numba.njit(nogil=True, cache=True)
+def _approx_leader_kernel(
+    visit,
+    fwd,
+    rev_ptr,
+    rev_idx,
+    words,
+    counts,
+    search,
+    cutoff,
+    cluster,
+    sim,
+    centroids,
+    stamp,
+    lstamp,
+):
+    """Leader rule restricted to graph candidates, in sorted positions.
+
+    Each point in visit order joins the earliest-created cluster whose centroid is within
+    ``cutoff``, among the clusters of its visited candidates (1-hop forward and reverse graph
+    neighbours and their forward neighbours); a candidate that is a member, not a centroid,
+    still proposes its cluster's centroid, which is then tested exactly. No such centroid:
+    the point founds a new cluster.
+    """
+    n_clusters = 0
+    m = fwd.shape[1]
+    for t in range(visit.shape[0]):
+        p = visit[t]
+        a = counts[p]
+        q = words[p]
+        best = -1
+        best_s = 0.0
+        stamp[p] = t
+        r0 = rev_ptr[p]
+        n_first = m + rev_ptr[p + 1] - r0
+        for u in range(n_first):
+            first = fwd[p, u] if u < m else rev_idx[r0 + u - m]
+            if first < 0:
+                continue
+            for b in range(-1, m):
+                c = first if b < 0 else fwd[first, b]
+                if c < 0 or stamp[c] == t:
+                    continue
+                stamp[c] = t
+                cid = cluster[c]
+                # unvisited yet, or no earlier than the best cluster found so far
+                if cid < 0 or (best >= 0 and cid >= best):
+                    continue
+                lead = centroids[cid]
+                if lstamp[lead] == t:
+                    continue
+                lstamp[lead] = t
+                bc = counts[lead]
+                bound = 0.0
+                if a > 0 or bc > 0:
+                    bound = a / bc if a <= bc else bc / a
+                if bound < search:
+                    continue
+                s = _tanimoto(a, bc, _common(q, words, lead))
+                if 1.0 - s <= cutoff:
+                    best = cid
+                    best_s = s
+        if best < 0:
+            cluster[p] = n_clusters
+            sim[p] = 1.0 if a > 0 else 0.0
+            centroids[n_clusters] = p
+            n_clusters += 1
+        else:
+            cluster[p] = best
+            sim[p] = best_s
+    return n_clusters
+
+
+def _reverse_csr(fwd: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    n, m = fwd.shape
+    src = np.repeat(np.arange(n, dtype=np.int64), m)
+    dst = fwd.ravel()
+    keep = dst >= 0
+    src, dst = src[keep], dst[keep]
+    order = np.argsort(dst, kind="stable")
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(dst, minlength=n), out=indptr[1:])
+    return indptr, np.ascontiguousarray(src[order])
+
+
+def approximate_leader(
+    index: FingerprintIndex,
+    cutoff: float,
+    *,
+    graph_neighbors: int = DEFAULT_GRAPH_NEIGHBORS,
+    seed: int = 0,
+    n_jobs: int | None = -1,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Leader clustering whose joins are searched among NN-descent graph candidates.
+
+    Points are visited in index order as in :func:`leader`. A point is compared exactly only
+    with the centroids of the clusters of its candidates: its ``graph_neighbors`` nearest
+    graph neighbours (:func:`~molaudit.analytics.approx_nn.candidate_graph`), the points that
+    have it as a graph neighbour, and the graph neighbours of both. It joins the
+    earliest-created of those clusters whose centroid is within ``cutoff``, else founds a new
+    one. Every similarity is exact and within the cutoff; what can differ from :func:`leader`
+    is that a point founds a cluster, or joins a later one, although an earlier centroid
+    within ``cutoff`` exists outside its candidates (see :func:`leader_rule_check`).
+
+    Parameters
+    ----------
+    index : FingerprintIndex
+        The fingerprints.
+    cutoff : float
+        Distance cutoff ``1 - Tanimoto``.
+    graph_neighbors : int
+        Neighbours per point in the NN-descent graph.
+    seed : int
+        pynndescent's random state.
+    n_jobs : int, optional
+        Threads for NN-descent (the leader pass itself is sequential).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(cluster, similarity, centroids)`` as :func:`leader`.
+    """
+    n = len(index)
+    if n < 3:
+        return leader(index, cutoff)
+    with warnings.catch_warnings():
+        # on tiny sets NN-descent warns that some points have fewer neighbours: harmless here,
+        # missing neighbours are -1 and skipped
+        warnings.filterwarnings("ignore", message="Failed to correctly find n_neighbors")
+        fwd, _ = candidate_graph(index, min(graph_neighbors, n - 1), seed=seed, n_jobs=n_jobs)
+    fwd = np.ascontiguousarray(fwd)
+    rev_ptr, rev_idx = _reverse_csr(fwd)
+    search = max(1e-12, (1.0 - cutoff) - 1e-9)
+    cluster = np.full(n, -1, dtype=np.int64)
+    sim = np.full(n, np.nan)
+    centroids = np.full(n, -1, dtype=np.int64)
+    n_clusters = _approx_leader_kernel(
+        index.rank,
+        fwd,
+        rev_ptr,
+        rev_idx,
+        index.words,
+        index.counts,
+        search,
+        cutoff,
+        cluster,
+        sim,
+        centroids,
+        np.full(n, -1, dtype=np.int64),
+        np.full(n, -1, dtype=np.int64),
+    )
+    return cluster[index.rank], sim[index.rank], index.order[centroids[:n_clusters]]
+
+
+@numba.njit(nogil=True, cache=True)
+def _first_leader(
+    picks, words, counts, bin_start, visit_time, is_lead, cluster, search, cutoff, out
+):
+    """For each picked sorted position: the earliest cluster whose centroid was created before
+    the point's visit and lies within ``cutoff`` (exact scan of the popcount window), or -1."""
+    maxc = bin_start.shape[0] - 2
+    for i in range(picks.shape[0]):
+        p = picks[i]
+        a = counts[p]
+        tp = visit_time[p]
+        lo = max(0, math.ceil(a * search) - 1)
+        hi = min(maxc, math.floor(a / search) + 1)
+        best = -1
+        for j in range(bin_start[lo], bin_start[hi + 1]):
+            if not is_lead[j] or visit_time[j] >= tp:
+                continue
+            cid = cluster[j]
+            if best >= 0 and cid >= best:
+                continue
+            s = _tanimoto(a, counts[j], _common(words[p], words, j))
+            if 1.0 - s <= cutoff:
+                best = cid
+        out[i] = best
+
+
+def leader_rule_check(
+    index: FingerprintIndex,
+    cutoff: float,
+    cluster: np.ndarray,
+    centroids: np.ndarray,
+    *,
+    sample: int = 1000,
+    seed: int = 0,
+    n_jobs: int | None = -1,
+) -> dict[str, float]:
+    """Check a leader clustering against the leader rule on a random sample, exactly.
+
+    The leader rule: a point joins the earliest centroid created before it (in index order)
+    that lies within ``cutoff``, and founds a cluster only if there is none. Each sampled
+    point is compared with every earlier centroid (popcount window, exact Tanimoto).
+
+    Parameters
+    ----------
+    index : FingerprintIndex
+        The fingerprints.
+    cutoff : float
+        Distance cutoff.
+    cluster, centroids : numpy.ndarray
+        Cluster per point (index order) and centroid point per cluster, as :func:`leader`.
+    sample : int
+        Points checked (all when fewer).
+    seed : int
+        Seed of the sample.
+    n_jobs : int, optional
+        Threads.
+
+    Returns
+    -------
+    dict
+        ``check_sample`` (points checked), ``check_agreement`` (share assigned exactly as the
+        rule says), ``check_missed_joins`` (share that founded a cluster although an earlier
+        centroid was within ``cutoff``), ``check_seconds``.
+    """
+    started = time.perf_counter()
+    n = len(index)
+    m = min(int(sample), n)
+    if m == 0:
+        return {"check_sample": 0}
+    picks = np.sort(np.random.default_rng(seed).choice(n, m, replace=False))
+    is_lead = np.zeros(n, dtype=bool)
+    is_lead[centroids] = True
+    # everything in sorted positions; index order is visiting order
+    s_cluster = np.ascontiguousarray(cluster[index.order])
+    s_lead = np.ascontiguousarray(is_lead[index.order])
+    visit_time = np.ascontiguousarray(index.order.astype(np.int64))
+    s_picks = index.rank[picks]
+    search = max(1e-12, (1.0 - cutoff) - 1e-9)
+    first = np.full(m, -1, dtype=np.int64)
+    threads = min(n_threads(n_jobs), m)
+    bounds = np.linspace(0, m, threads + 1).astype(int)
+
+    def run(i: int) -> None:
+        a, b = bounds[i], bounds[i + 1]
+        _first_leader(
+            s_picks[a:b],
+            index.words,
+            index.counts,
+            index.bin_start,
+            visit_time,
+            s_lead,
+            s_cluster,
+            search,
+            cutoff,
+            first[a:b],
+        )
+
+    if threads <= 1:
+        run(0)
+    else:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            list(pool.map(run, range(threads)))
+    own = cluster[picks]
+    founded = is_lead[picks]
+    ok = np.where(founded, first < 0, first == own)
+    return {
+        "check_sample": int(m),
+        "check_agreement": round(float(ok.mean()), 6),
+        "check_missed_joins": round(float(np.mean(founded & (first >= 0))), 6),
+        "check_seconds": round(time.perf_counter() - started, 3),
+    }
+
+
 def _check_cutoff(cutoff: object) -> float:
     ok = isinstance(cutoff, int | float | np.floating | np.integer) and not isinstance(cutoff, bool)
     if not ok or not 0.0 <= float(cutoff) < 1.0:  # type: ignore[arg-type]
@@ -230,6 +521,11 @@ def clusters(
     cutoff: float = 0.35,
     reordering: bool = False,
     max_pairs: int = DEFAULT_MAX_PAIRS,
+    approximate: bool | str = "auto",
+    exact_max: int = LEADER_EXACT_MAX,
+    graph_neighbors: int = DEFAULT_GRAPH_NEIGHBORS,
+    seed: int = 0,
+    check_sample: int = 1000,
 ) -> AnalyticResult:
     """Cluster the molecules on Morgan-fingerprint Tanimoto distance.
 
@@ -250,6 +546,26 @@ def clusters(
         Butina only: RDKit's ``reordering`` (recount unassigned neighbours after each cluster).
     max_pairs : int
         Butina only: guard on the number of neighbour pairs held in memory.
+    approximate : {'auto', True, False}
+        Leader only. ``False``: the exact scan (each molecule against every centroid; 38.7 s
+        CPU at 100k MOSES, hours at 1M). ``True``: each molecule is tested exactly only
+        against the centroids of the clusters of its NN-descent graph candidates
+        (:func:`approximate_leader`): every similarity is still exact and within ``cutoff``,
+        but a molecule may found a cluster (or join a later one) although an earlier centroid
+        within ``cutoff`` lies outside its candidates. Measured on 100k MOSES at cutoff 0.35:
+        45,390 clusters vs 45,161 exact, 99.5 % of molecules with the exact centroid.
+        ``'auto'``: exact up to ``exact_max`` molecules, approximate above.
+    exact_max : int
+        Leader with ``approximate='auto'``: largest set clustered exactly
+        (:data:`LEADER_EXACT_MAX`).
+    graph_neighbors : int
+        Approximate leader: neighbours per molecule in the NN-descent candidate graph.
+    seed : int
+        Approximate leader: NN-descent's random state and the seed of the check sample; the
+        same seed gives the same clusters.
+    check_sample : int
+        Approximate leader: molecules whose assignment is checked exactly against every
+        earlier centroid (summary ``check_*``); 0 skips the check.
 
     Returns
     -------
@@ -269,7 +585,12 @@ def clusters(
         - ``size`` : number of members, centroid included
 
         Summary: ``n_molecules``, ``n_clusters``, ``singletons`` (clusters of one),
-        ``largest_cluster``, ``similarity_threshold`` (= 1 - cutoff), ``seconds``.
+        ``largest_cluster``, ``similarity_threshold`` (= 1 - cutoff), ``seconds``; leader
+        also ``approximate`` (bool), and when approximate ``graph_neighbors`` and the check
+        of :func:`leader_rule_check` on ``check_sample`` random molecules:
+        ``check_agreement`` (share assigned exactly as the leader rule says given the
+        centroids found), ``check_missed_joins`` (share that founded a cluster although an
+        earlier centroid was within ``cutoff``), ``check_seconds``.
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
@@ -278,11 +599,28 @@ def clusters(
         raise ValueError(f"reordering must be True or False, got {reordering!r}")
     if not isinstance(max_pairs, int) or isinstance(max_pairs, bool) or max_pairs < 1:
         raise ValueError(f"max_pairs must be a positive integer, got {max_pairs!r}")
+    if not (
+        isinstance(approximate, bool) or (isinstance(approximate, str) and approximate == "auto")
+    ):
+        raise ValueError(f"approximate must be 'auto', True or False, got {approximate!r}")
+    for name, value, low in (
+        ("exact_max", exact_max, 0),
+        ("graph_neighbors", graph_neighbors, 2),
+        ("seed", seed, 0),
+        ("check_sample", check_sample, 0),
+    ):
+        if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < low:
+            raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
     params: dict[str, Any] = {
         "method": method,
         "cutoff": cut,
         "reordering": reordering,
         "max_pairs": max_pairs,
+        "approximate": approximate,
+        "exact_max": int(exact_max),
+        "graph_neighbors": int(graph_neighbors),
+        "seed": int(seed),
+        "check_sample": int(check_sample),
     }
     reason = empty_reason(data)
     if reason:
@@ -307,7 +645,27 @@ def clusters(
             assignment[members] = cid
             centroids[cid] = members[0]
     else:
-        assignment, to_centroid, centroids = leader(index, cut)
+        approx = approximate is True or (approximate == "auto" and n > exact_max)
+        if approx:
+            assignment, to_centroid, centroids = approximate_leader(
+                index, cut, graph_neighbors=int(graph_neighbors), seed=int(seed), n_jobs=data.n_jobs
+            )
+            extra = {"approximate": True, "graph_neighbors": int(graph_neighbors)}
+            if check_sample:
+                extra.update(
+                    leader_rule_check(
+                        index,
+                        cut,
+                        assignment,
+                        centroids,
+                        sample=int(check_sample),
+                        seed=int(seed),
+                        n_jobs=data.n_jobs,
+                    )
+                )
+        else:
+            assignment, to_centroid, centroids = leader(index, cut)
+            extra = {"approximate": False}
     sizes = np.bincount(assignment, minlength=len(centroids))
     is_centroid = np.zeros(n, dtype=bool)
     is_centroid[centroids] = True
@@ -338,6 +696,8 @@ def clusters(
         "similarity_threshold": round(1.0 - cut, 12),
         "seconds": round(time.perf_counter() - started, 3),
     }
+    if method != "butina":
+        summary.update(extra)
     return AnalyticResult(
         "clusters", {"assignments": assignments, "clusters": table}, summary, params
     )
