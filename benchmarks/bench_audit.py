@@ -8,6 +8,7 @@ Prints, in one run:
 * peak RSS of the parent and of the workers.
 
 Usage: python benchmarks/bench_audit.py [--small N] [--large N] [--repeats R]
+       [--parts core,2k,scaling,large]
 """
 
 from __future__ import annotations
@@ -130,35 +131,60 @@ def main() -> None:
     parser.add_argument("--small", type=int, default=20_000)
     parser.add_argument("--large", type=int, default=100_000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--parts", default="core,2k,scaling,large",
+                        help="comma-separated subset of core,2k,scaling,large")
     args = parser.parse_args()
-    large = moses_smiles(args.large + args.large // 100)
+    parts = set(args.parts.split(","))
+    large = moses_smiles(max(args.large + args.large // 100, args.small))
     small = large[: args.small]
     print(f"molaudit {molaudit.__version__}; {os.cpu_count()} cores")
 
     # 1. per-core ratio vs the bare loop, same 2,000 molecules, medians of repeats
     sample = small[:2000]
-    bare = [bare_rdkit_loop(sample) for _ in range(args.repeats)]
+    if "core" in parts:
+        per_core(sample, args.repeats)
+    if "2k" in parts:
+        two_k(sample, args.repeats)
+    if "scaling" in parts:
+        scaling(small)
+    if "large" in parts:
+        cold_warm_grown(large, args.large)
+    ru = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
+    print(f"parent max RSS over the whole run: {ru:.2f} GB")
+
+
+def per_core(sample: list[str], repeats: int) -> None:
+    """Same 2,000 molecules, medians of repeats."""
+    bare = [bare_rdkit_loop(sample) for _ in range(repeats)]
     ours = [timed_audit(sample, n_jobs=1, cache=False)[0] / len(sample)
-            for _ in range(args.repeats)]
+            for _ in range(repeats)]
     bare_m, ours_m = statistics.median(bare), statistics.median(ours)
     print(f"bare RDKit loop: {1e3 * bare_m:.2f} ms/mol; molaudit n_jobs=1: {1e3 * ours_m:.2f} "
           f"ms/mol; ratio (throughput, per core) {bare_m / ours_m:.2f}x (target >= 0.9)")
 
-    # 2. 2k: n_jobs=2 never slower than n_jobs=1
+
+
+def two_k(sample: list[str], repeats: int) -> None:
+    """n_jobs=2 never slower than n_jobs=1."""
     t1 = statistics.median(timed_audit(sample, n_jobs=1, cache=False)[0]
-                           for _ in range(args.repeats))
+                           for _ in range(repeats))
     t2 = statistics.median(timed_audit(sample, n_jobs=2, cache=False)[0]
-                           for _ in range(args.repeats))
+                           for _ in range(repeats))
     print(f"2k: n_jobs=1 {t1:.1f} s, n_jobs=2 {t2:.1f} s, speed-up {t1 / t2:.2f}x")
 
-    # 3. 20k scaling
+
+
+def scaling(small: list[str]) -> None:
     s1, _ = timed_audit(small, n_jobs=1, cache=False)
     s2, _ = timed_audit(small, n_jobs=2, cache=False)
     print(f"{len(small)}: n_jobs=1 {s1:.1f} s ({len(small) / s1:.0f} mol/s), n_jobs=2 {s2:.1f} s "
           f"({len(small) / s2:.0f} mol/s), speed-up {s1 / s2:.2f}x (target >= 1.8)")
 
-    # 4. 100k cold / warm / +1 %
-    base = large[: args.large]
+
+
+def cold_warm_grown(large: list[str], n: int) -> None:
+    """Cold, warm and +1 % audits of ``n`` molecules."""
+    base = large[:n]
     with tempfile.TemporaryDirectory() as cache_dir:
         with PeakRSS() as rss:
             cold, batch = timed_audit(base, n_jobs=2, cache_dir=cache_dir)
@@ -173,8 +199,6 @@ def main() -> None:
         print(f"+1 % new molecules ({len(large) - len(base)}): {grown:.1f} s = "
               f"{100 * grown / cold:.1f} % of cold (target <= 5 %); computed "
               f"{bigger.run['computed']}, cache hits {bigger.run['cache_hits']}")
-    ru = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
-    print(f"parent max RSS over the whole run: {ru:.2f} GB")
 
 
 if __name__ == "__main__":
