@@ -14,8 +14,6 @@ from molaudit.analytics.approx_nn import approximate_nearest, estimate_recall
 from molaudit.analytics.neighbors import nearest_neighbors
 from molaudit.analytics.similarity import FingerprintIndex
 
-pytest.importorskip("pynndescent")
-
 DATA = Path(__file__).parents[1] / "data" / "similarity" / "moleculeace_4sets.csv.gz"
 
 

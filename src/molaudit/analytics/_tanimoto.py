@@ -177,6 +177,34 @@ def _matrix(words, counts, positions, out):
 
 
 @numba.njit(nogil=True, cache=True)
+def _insert_ranked(out_sim, out_pos, i, k, n_found, s, c, rows):
+    """Insert candidate position ``c`` with similarity ``s`` into row ``i`` of a top-k list.
+
+    The list is kept sorted by similarity, then by input row (lower first), and holds at most
+    ``k`` entries; returns the new number of entries.
+    """
+    r = rows[c]
+    if n_found == k:
+        ws = out_sim[i, k - 1]
+        if s < ws or (s == ws and r > rows[out_pos[i, k - 1]]):
+            return n_found
+        slot = k - 1
+    else:
+        slot = n_found
+        n_found += 1
+    while slot > 0:
+        ps = out_sim[i, slot - 1]
+        if ps > s or (ps == s and rows[out_pos[i, slot - 1]] < r):
+            break
+        out_sim[i, slot] = ps
+        out_pos[i, slot] = out_pos[i, slot - 1]
+        slot -= 1
+    out_sim[i, slot] = s
+    out_pos[i, slot] = c
+    return n_found
+
+
+@numba.njit(nogil=True, cache=True)
 def _topk_tiled(qa, qb, words, counts, rows, tile, k, out_pos, out_sim, out_n):
     """Top-k of the members qa..qb-1 (sorted positions) against all others, each excluded.
 
@@ -226,22 +254,5 @@ def _topk_tiled(qa, qb, words, counts, rows, tile, k, out_pos, out_sim, out_n):
                 if c == p:
                     continue
                 s = _tanimoto(qc, counts[c], _common(q, words, c))
-                r = rows[c]
-                if nf == k:
-                    ws = out_sim[i, k - 1]
-                    if s < ws or (s == ws and r > rows[out_pos[i, k - 1]]):
-                        continue
-                    slot = k - 1
-                else:
-                    slot = nf
-                    nf += 1
-                while slot > 0:
-                    ps = out_sim[i, slot - 1]
-                    if ps > s or (ps == s and rows[out_pos[i, slot - 1]] < r):
-                        break
-                    out_sim[i, slot] = ps
-                    out_pos[i, slot] = out_pos[i, slot - 1]
-                    slot -= 1
-                out_sim[i, slot] = s
-                out_pos[i, slot] = c
+                nf = _insert_ranked(out_sim, out_pos, i, k, nf, s, c, rows)
             out_n[i] = nf

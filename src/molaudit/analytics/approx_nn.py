@@ -34,7 +34,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numba
 import numpy as np
 
-from ._tanimoto import _common, _tanimoto
+from ._tanimoto import _common, _insert_ranked, _tanimoto
 from .similarity import FingerprintIndex, n_threads
 
 __all__ = ["AUTO_EXACT_MAX", "approximate_nearest", "estimate_recall"]
@@ -72,24 +72,7 @@ def _rerank(lo, hi, graph, words, counts, rows, k, stamp, out_pos, out_sim, out_
                     continue
                 stamp[c] = p
                 s = _tanimoto(qc, counts[c], _common(words[p], words, c))
-                r = rows[c]
-                if nfound == k:
-                    ws = out_sim[i, k - 1]
-                    if s < ws or (s == ws and r > rows[out_pos[i, k - 1]]):
-                        continue
-                    slot = k - 1
-                else:
-                    slot = nfound
-                    nfound += 1
-                while slot > 0:
-                    ps = out_sim[i, slot - 1]
-                    if ps > s or (ps == s and rows[out_pos[i, slot - 1]] < r):
-                        break
-                    out_sim[i, slot] = ps
-                    out_pos[i, slot] = out_pos[i, slot - 1]
-                    slot -= 1
-                out_sim[i, slot] = s
-                out_pos[i, slot] = c
+                nfound = _insert_ranked(out_sim, out_pos, i, k, nfound, s, c, rows)
         out_n[i] = nfound
 
 
