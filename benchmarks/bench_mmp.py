@@ -2,7 +2,8 @@
 
 For each size (default 2,000 and 10,000 unique MoleculeACE SMILES, in set order) it runs
 ``mmpdb fragment`` + ``mmpdb index --out csv`` (default settings, ``-j`` = the cores) and
-molaudit's :func:`molaudit.analytics.mmp.find_pairs` (n_jobs = the cores) on the same SMILES
+molaudit's :func:`molaudit.analytics.mmp.index.find_pairs` (n_jobs = the cores)
+on the same SMILES
 file, and prints seconds, the speed ratio and the agreement of the unordered compound pairs both
 ways (recall of mmpdb's pairs, precision against them). ``--large N`` also runs molaudit alone
 on N MOSES molecules (default 100,000) and prints its time and peak memory.
@@ -31,7 +32,7 @@ import psutil
 sys.path.insert(0, os.path.dirname(__file__))
 from _data import moleculeace_sets, moses_smiles
 
-from molaudit.analytics.mmp import find_pairs
+from molaudit.analytics.mmp.analytic import find_pairs
 
 
 def moleculeace_unique(n: int) -> list[tuple[str, str]]:

@@ -80,9 +80,9 @@ def make_files(rows: int, sdf_records: int) -> dict[str, Path]:
 
 
 def load_reader(impl: str, rev: str):
-    """``molaudit.readers`` (new) or the reader of git revision ``rev`` (old) as a module."""
+    """``molaudit.ingest.readers`` (new) or the reader of git revision ``rev`` (old) as a module."""
     if impl == "new":
-        from molaudit import readers
+        from molaudit.ingest import readers
 
         return readers
     import importlib.util

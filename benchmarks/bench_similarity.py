@@ -16,7 +16,8 @@ extrapolated linearly (marked "extrap."). FPSim2 is not installed in the project
 not run here; REFERENCE.md's FPSim2 figures (measured on a machine like this one) are quoted
 for the targets. Data: all 30 MoleculeACE sets concatenated (48,714 rows; the 10k set is its
 first 10,000) and the first 100,000 MOSES training SMILES, both via ``benchmarks/_data.py``.
-Fingerprints: Morgan r2 2048 of the parsed molecules (``molaudit.fingerprints.morgan_packed``),
+Fingerprints: Morgan r2 2048 of the parsed molecules
+(``molaudit.molecule.fingerprints.morgan_packed``),
 cached next to the data. Peak memory: tracemalloc peak of the step (numpy allocations are
 traced), and the process's RSS high-water mark at the end.
 
@@ -89,7 +90,7 @@ def measured(fn: Callable[[], Any]) -> tuple[Any, float, float]:
 def _fps_chunk(smiles: list[str]) -> np.ndarray:
     from rdkit import Chem, RDLogger
 
-    from molaudit.fingerprints import morgan_packed
+    from molaudit.molecule.fingerprints import morgan_packed
 
     RDLogger.DisableLog("rdApp.*")
     out = np.zeros((len(smiles), 256), dtype=np.uint8)
@@ -126,8 +127,8 @@ def bitvects(fps: np.ndarray) -> list:
 def bench_similarity(label: str, fps: np.ndarray, quick: bool) -> None:
     from rdkit import DataStructs
 
-    from molaudit.analytics.clustering import butina, leader
-    from molaudit.analytics.similarity import FingerprintIndex
+    from molaudit.analytics.similarity.clustering import butina, leader
+    from molaudit.analytics.similarity.search import FingerprintIndex
 
     n = len(fps)
     rng = np.random.default_rng(0)
@@ -251,7 +252,7 @@ def bench_similarity(label: str, fps: np.ndarray, quick: bool) -> None:
 def bench_search_100k(fps: np.ndarray) -> None:
     from rdkit import DataStructs
 
-    from molaudit.analytics.similarity import FingerprintIndex
+    from molaudit.analytics.similarity.search import FingerprintIndex
 
     index = FingerprintIndex(fps)
     rng = np.random.default_rng(1)
@@ -287,7 +288,7 @@ def bench_search_100k(fps: np.ndarray) -> None:
 
 def bench_chemspace(label: str, fps: np.ndarray, methods: set[str], umap_ok: bool) -> None:
     from molaudit.analytics.chemspace import pca, tsne, umap_embedding
-    from molaudit.analytics.similarity import FingerprintIndex
+    from molaudit.analytics.similarity.search import FingerprintIndex
 
     for solver in ("exact", "randomized") if "pca" in methods else ():
         _, pca_s, pca_mb = measured(lambda s=solver: pca(fps, 10, solver=s))
@@ -337,8 +338,8 @@ def bench_approx_nn(label: str, fps: np.ndarray) -> None:
     extrapolated from 100k by n² (marked). Recall: share of 2,000 random molecules whose
     reported nearest similarity equals the exact best (exact single-query searches).
     """
-    from molaudit.analytics.approx_nn import approximate_nearest, estimate_recall
-    from molaudit.analytics.similarity import FingerprintIndex
+    from molaudit.analytics.similarity.approx_nn import approximate_nearest, estimate_recall
+    from molaudit.analytics.similarity.search import FingerprintIndex
 
     n = len(fps)
     index = FingerprintIndex(fps)
@@ -375,8 +376,12 @@ def bench_leader(label: str, fps: np.ndarray) -> None:
     ``leader_rule_check`` on 1,000 random molecules. Peak memory is the process RSS
     high-water mark.
     """
-    from molaudit.analytics.clustering import approximate_leader, leader, leader_rule_check
-    from molaudit.analytics.similarity import FingerprintIndex
+    from molaudit.analytics.similarity.clustering import (
+        approximate_leader,
+        leader,
+        leader_rule_check,
+    )
+    from molaudit.analytics.similarity.search import FingerprintIndex
 
     n = len(fps)
     index = FingerprintIndex(fps)
@@ -423,7 +428,7 @@ UMAP_FIRST_CALL = """
 import time, numpy as np
 t = time.perf_counter()
 from molaudit.analytics.chemspace import umap_embedding
-from molaudit.analytics.similarity import FingerprintIndex
+from molaudit.analytics.similarity.search import FingerprintIndex
 fps = np.load({path!r})
 umap_embedding(FingerprintIndex(fps), seed=0)
 print(time.perf_counter() - t)

@@ -10,7 +10,7 @@ import diskcache
 import pytest
 
 import molaudit
-from molaudit.cache import SafeDisk, Store, decode_molecule, encode_molecule
+from molaudit.run.cache import SafeDisk, Store, decode_molecule, encode_molecule
 
 
 class _Exploit:

@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 
 import molaudit
-import molaudit.cache
-from molaudit.cache import Store, decode_molecule, encode_molecule
+import molaudit.run.cache
 from molaudit.cli import main as cli
+from molaudit.run.cache import Store, decode_molecule, encode_molecule
 
 COMPARE = [c for c in molaudit.schema.AUDIT_COLUMNS if c != "audit_ms"]
 OLD_VERSION = "0.0.9"
@@ -30,7 +30,7 @@ def _write_as_old_version(frame, cache_dir, monkeypatch) -> molaudit.Batch:
     (no ``columns``/``run``/``activity_units``, an option that no longer exists).
     """
     with monkeypatch.context() as patch:
-        patch.setattr(molaudit.cache, "__version__", OLD_VERSION)
+        patch.setattr(molaudit.run.cache, "__version__", OLD_VERSION)
         old = molaudit.audit(frame, n_jobs=1, cache_dir=cache_dir, progress=False)
     store = Store(cache_dir)
     molecules = store.cache("molecules")

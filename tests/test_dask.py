@@ -76,7 +76,7 @@ def test_molecule_that_kills_dask_workers_is_isolated(client, small_real, quiet)
 
 
 def test_parallel_map_runs_chunks_on_the_cluster_in_order(client):
-    from molaudit.parallel import parallel_map
+    from molaudit.run.parallel import parallel_map
 
     chunks = [list(range(n)) for n in (5, 1, 3, 0, 7)]
     with distributed.get_task_stream(client) as stream:
@@ -117,7 +117,7 @@ def test_mmp_of_a_dask_batch_fragments_on_the_cluster(client, small_real, quiet)
 
 
 def test_a_cluster_without_workers_stops_the_audit_instead_of_hanging(monkeypatch):
-    from molaudit import dask_backend
+    from molaudit.run import dask_backend
 
     class NoWorkers:  # stands in for a Client whose cluster lost every worker
         def nthreads(self) -> dict:

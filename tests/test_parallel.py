@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from molaudit.parallel import parallel_map
+from molaudit.run.parallel import parallel_map
 
 CHUNKS = [list(range(n)) for n in (5, 1, 3, 0, 7)]
 

@@ -8,9 +8,9 @@ from rdkit import Chem, DataStructs
 from rdkit.Chem import QED, Crippen, Descriptors, Lipinski, rdFingerprintGenerator, rdMolDescriptors
 
 from molaudit import AuditOptions
-from molaudit.checks import CHECKS, PENALTY, score
 from molaudit.errors import ERROR_CODES
-from molaudit.pipeline import audit_record, rdkit_log_capture
+from molaudit.molecule.checks import CHECKS, PENALTY, score
+from molaudit.molecule.pipeline import audit_record, rdkit_log_capture
 
 OPTS = AuditOptions()
 

@@ -11,9 +11,9 @@ import pytest
 from rdkit import Chem
 
 import molaudit
-from molaudit.columns import parse_activity
 from molaudit.errors import ColumnNotFoundError
-from molaudit.readers import read_input
+from molaudit.ingest.columns import parse_activity
+from molaudit.ingest.readers import read_input
 
 BAD = Path(__file__).parent / "data" / "bad"
 

@@ -13,9 +13,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from molaudit import readers, readers_stream
-from molaudit.readers import InputTable, read_input
-from molaudit.readers_stream import StructureColumn, iter_lines, iter_sdf_records
+from molaudit.ingest import readers
+from molaudit.ingest import stream as readers_stream
+from molaudit.ingest.readers import InputTable, read_input
+from molaudit.ingest.stream import StructureColumn, iter_lines, iter_sdf_records
 
 BAD = Path(__file__).parent / "data" / "bad"
 CORPUS = sorted(p for p in BAD.iterdir() if p.name != "README.md")

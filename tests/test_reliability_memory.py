@@ -1,6 +1,6 @@
 """Memory blow-up in one molecule: that row becomes ``memory_exceeded``, the batch finishes.
 
-The path that happens here (Linux, loky): the soft RLIMIT_AS set by molaudit.limits makes the
+The path that happens here (Linux, loky): the soft RLIMIT_AS set by molaudit.run.limits makes the
 runaway allocation fail with ``MemoryError`` inside the worker, the pipeline turns it into an
 error row, and the worker survives (no crash, no re-run). The same in-process (``n_jobs=1``):
 the test process plays the user's kernel and must come out alive with its limit restored.
@@ -18,7 +18,7 @@ import pytest
 
 import molaudit
 from molaudit import AuditOptions
-from molaudit.limits import address_space_bytes, allocate_for_test, memory_cap
+from molaudit.run.limits import address_space_bytes, allocate_for_test, memory_cap
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="RLIMIT_AS and /proc/self/statm are Linux-only"

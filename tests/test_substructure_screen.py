@@ -10,13 +10,13 @@ import pytest
 from rdkit import Chem
 from rdkit.Chem import QED
 
-from molaudit.properties import _catalog, alerts
-from molaudit.substructure_screen import (
+from molaudit.molecule.alert_screen import (
     ScreenedQueries,
     _entry_pattern,
     filter_catalog_queries,
     pattern_words,
 )
+from molaudit.molecule.properties import _catalog, alerts
 
 FIXTURE = Path(__file__).parent / "data" / "alerts" / "alert_hits.csv"
 

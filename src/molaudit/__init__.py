@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import analytics
-from ._version import __version__
-from .analytics import AnalyticResult
-from .api import audit, batches, cache_info, load
-from .batch import Batch
-from .checks import CHECKS
-from .errors import ERROR_CODES, ColumnNotFoundError, MolauditWarning
-from .options import AuditOptions
-from .runner import AuditCancelled
+from molaudit import analytics
+from molaudit._version import __version__
+from molaudit.analytics import AnalyticResult
+from molaudit.api import audit, batches, cache_info, load
+from molaudit.batch import Batch
+from molaudit.errors import ERROR_CODES, ColumnNotFoundError, MolauditWarning
+from molaudit.molecule.checks import CHECKS
+from molaudit.options import AuditOptions
+from molaudit.run.runner import AuditCancelled
 
 __all__ = [
     "CHECKS",
@@ -41,14 +41,14 @@ __all__ = [
 
 def load_ipython_extension(ipython: Any) -> None:
     """``%load_ext molaudit``: register the ``%molaudit`` magics."""
-    from .notebook.magics import load_ipython_extension as _load
+    from molaudit.notebook.magics import load_ipython_extension as _load
 
     _load(ipython)
 
 
 def __getattr__(name: str) -> Any:
     if name == "Panel":  # imported lazily: ipywidgets is not needed to audit
-        from .notebook.panel import Panel
+        from molaudit.notebook.panel import Panel
 
         return Panel
     raise AttributeError(f"module 'molaudit' has no attribute {name!r}")

@@ -14,13 +14,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import columns as cols
-from .batch import Batch
-from .cache import Store, digest, frame_from_bytes, frame_to_bytes, pipeline_version
-from .errors import MolauditWarning
-from .options import AuditOptions
-from .readers import RESERVED, InputTable, read_input
-from .runner import BACKENDS, run_audit
+from molaudit.batch import Batch
+from molaudit.errors import MolauditWarning
+from molaudit.ingest import columns as cols
+from molaudit.ingest.readers import RESERVED, InputTable, read_input
+from molaudit.options import AuditOptions
+from molaudit.run.cache import Store, digest, frame_from_bytes, frame_to_bytes, pipeline_version
+from molaudit.run.runner import BACKENDS, run_audit
 
 __all__ = ["audit", "batches", "cache_info", "load"]
 
@@ -50,7 +50,7 @@ def audit(
     data : DataFrame, Series, list of str, list of rdkit.Chem.Mol, or path
         The batch. Paths may be CSV/TSV/SMI/SDF (optionally ``.gz``) or ``.xlsx``.
     smiles_col, id_col, activity_col : str, optional
-        Column names; detected when not given (see :mod:`molaudit.columns` for the rules).
+        Column names; detected when not given (see :mod:`molaudit.ingest.columns` for the rules).
     options : AuditOptions, optional
         Audit settings (default ``AuditOptions()``).
     n_jobs : int
@@ -87,7 +87,7 @@ def audit(
         raise ValueError(f"backend must be one of {', '.join(BACKENDS)}; got {backend!r}")
     client = None
     if backend == "dask":
-        from .dask_backend import dask_context
+        from molaudit.run.dask_backend import dask_context
 
         client = dask_context(scheduler)
     t0 = time.perf_counter()

@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .options import AuditOptions
+from molaudit.options import AuditOptions
 
 if TYPE_CHECKING:
-    from .analytics import AnalyticResult
-    from .analytics._manager import Analytics
-    from .cache import Store
+    from molaudit.analytics import AnalyticResult
+    from molaudit.analytics._manager import Analytics
+    from molaudit.run.cache import Store
 
 __all__ = ["Batch"]
 
@@ -143,7 +143,7 @@ class Batch:
 
     def show(self) -> Any:
         """The interactive audit panel (ipywidgets) for this batch."""
-        from .notebook.panel import Panel
+        from molaudit.notebook.panel import Panel
 
         return Panel(self)
 
@@ -184,7 +184,7 @@ class Batch:
 
         See :func:`molaudit.export.export_table` for options (formula neutralization, ...).
         """
-        from .export import export_batch
+        from molaudit.export import export_batch
 
         return export_batch(self, Path(path), **kwargs)
 
@@ -193,7 +193,7 @@ class Batch:
     def analytics(self) -> Analytics:
         """Run, list and fetch analytics: ``status()``, ``run(name, **params)``."""
         if self._analytics is None:
-            from .analytics._manager import Analytics
+            from molaudit.analytics._manager import Analytics
 
             self._analytics = Analytics(self)
         return self._analytics

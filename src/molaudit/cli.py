@@ -12,7 +12,7 @@ import sys
 import warnings
 from pathlib import Path
 
-from ._version import __version__
+from molaudit._version import __version__
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
             return _audit(args)
         if args.command == "cache":
             return _cache(args)
-        from .demo import run_demo
+        from molaudit.demo import run_demo
 
         run_demo(args.outdir, n_jobs=args.n_jobs, cache_dir=args.cache_dir)
         return 0
@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _audit(args: argparse.Namespace) -> int:
-    from .api import audit
+    from molaudit.api import audit
 
     warnings.simplefilter("ignore")  # the summary below says the same, once
     batch = audit(
@@ -130,7 +130,7 @@ def _audit(args: argparse.Namespace) -> int:
 
 
 def _cache(args: argparse.Namespace) -> int:
-    from .cache import Store
+    from molaudit.run.cache import Store
 
     store = Store(args.cache_dir)
     if args.action == "info":

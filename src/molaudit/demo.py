@@ -8,7 +8,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .analytics import REGISTRY
+from molaudit.analytics import REGISTRY
 
 #: Parameters the demo uses for analytics that need a choice.
 DEMO_PARAMS: dict[str, list[dict[str, Any]]] = {
@@ -38,7 +38,7 @@ def run_demo(
         The batch summary plus ``analytics``: per analytic and parameter set, the seconds it
         took and its summary or the message/error.
     """
-    from .api import audit
+    from molaudit.api import audit
 
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)

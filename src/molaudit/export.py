@@ -11,7 +11,7 @@ import pandas as pd
 from rdkit import Chem
 
 if TYPE_CHECKING:
-    from .batch import Batch
+    from molaudit.batch import Batch
 
 __all__ = ["FORMULA_PREFIXES", "export_batch", "neutralize_formulas"]
 
@@ -78,7 +78,7 @@ def export_batch(
     elif suffix in {".sdf", ".sd"}:
         _to_sdf(table, path)
     elif suffix in {".html", ".htm"}:
-        from .notebook.report import write_report
+        from molaudit.notebook.report import write_report
 
         return write_report(batch, path)
     else:

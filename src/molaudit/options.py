@@ -45,7 +45,7 @@ class AuditOptions:
         space); a molecule that needs more becomes an ``error`` row with code
         ``memory_exceeded`` and the rest of the batch goes on. Enforced with a soft
         ``RLIMIT_AS`` in worker processes and in-process on the main thread (see
-        :mod:`molaudit.limits`). ``0`` disables.
+        :mod:`molaudit.run.limits`). ``0`` disables.
     """
 
     standardize: bool = True
@@ -64,7 +64,7 @@ class AuditOptions:
     #: itself with SIGKILL (as a segfault or the OOM killer would). Never set it in real use.
     _test_crash_on: str = field(default="", repr=False)
     #: Fault injection for tests: auditing exactly this structure text allocates memory like a
-    #: runaway molecule (2 x max_memory_mb, see molaudit.limits). Never set it in real use.
+    #: runaway molecule (2 x max_memory_mb, see molaudit.run.limits). Never set it in real use.
     _test_allocate_on: str = field(default="", repr=False)
 
     def __post_init__(self) -> None:

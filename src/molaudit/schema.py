@@ -18,7 +18,7 @@ AUDIT_COLUMNS: dict[str, str] = {
     "error_code": "error code from molaudit.errors.ERROR_CODES",
     "error_message": "human-readable reason, RDKit's own text where RDKit gave one",
     "score": "0-100 structure quality score; each distinct check counted once (0 on error rows)",
-    "checks": "';'-joined codes of the checks that fired (see molaudit.checks.CHECKS)",
+    "checks": "';'-joined codes of the checks that fired (see molaudit.molecule.checks.CHECKS)",
     "check_messages": "' | '-joined 'code: detail' for each fired check",
     "n_fragments": "number of disconnected fragments in the input structure",
     "smiles": "canonical isomeric SMILES of the input structure as parsed (exact dedup key)",

@@ -10,9 +10,9 @@ import pytest
 from fp_input import make_input
 
 from molaudit.analytics import REGISTRY
-from molaudit.analytics.approx_nn import approximate_nearest, estimate_recall
-from molaudit.analytics.neighbors import nearest_neighbors
-from molaudit.analytics.similarity import FingerprintIndex
+from molaudit.analytics.similarity.approx_nn import approximate_nearest, estimate_recall
+from molaudit.analytics.similarity.neighbors import nearest_neighbors
+from molaudit.analytics.similarity.search import FingerprintIndex
 
 DATA = Path(__file__).parents[1] / "data" / "similarity" / "moleculeace_4sets.csv.gz"
 

@@ -18,7 +18,7 @@ from molaudit.analytics.cliffs import (
     similar_pairs,
 )
 from molaudit.analytics.units import to_p_activity
-from molaudit.fingerprints import morgan_packed
+from molaudit.molecule.fingerprints import morgan_packed
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "cliffs"
 

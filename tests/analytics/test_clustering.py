@@ -13,7 +13,7 @@ from rdkit.Chem import rdFingerprintGenerator
 from rdkit.ML.Cluster import Butina
 
 from molaudit.analytics import REGISTRY, AnalyticInput
-from molaudit.analytics.clustering import clusters
+from molaudit.analytics.similarity.clustering import clusters
 
 DATA = Path(__file__).parents[1] / "data" / "similarity" / "moleculeace_4sets.csv.gz"
 

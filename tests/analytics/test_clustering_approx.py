@@ -11,8 +11,8 @@ from fp_input import make_input
 from rdkit import Chem, DataStructs
 from rdkit.Chem import rdFingerprintGenerator
 
-from molaudit.analytics.clustering import clusters, leader_rule_check
-from molaudit.analytics.similarity import FingerprintIndex
+from molaudit.analytics.similarity.clustering import clusters, leader_rule_check
+from molaudit.analytics.similarity.search import FingerprintIndex
 
 DATA = Path(__file__).parents[1] / "data" / "similarity" / "moleculeace_4sets.csv.gz"
 CUTOFF = 0.35

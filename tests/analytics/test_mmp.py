@@ -12,9 +12,9 @@ import pytest
 from rdkit import Chem
 
 from molaudit.analytics import AnalyticInput
-from molaudit.analytics.mmp import find_pairs, mmp
-from molaudit.analytics.mmp_fragment import FragmentSettings, fragment_smiles
-from molaudit.fingerprints import morgan_packed
+from molaudit.analytics.mmp.analytic import find_pairs, mmp
+from molaudit.analytics.mmp.fragment import FragmentSettings, fragment_smiles
+from molaudit.molecule.fingerprints import morgan_packed
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "mmp"
 

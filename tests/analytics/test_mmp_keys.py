@@ -7,14 +7,14 @@ from pathlib import Path
 import pandas as pd
 from rdkit import Chem
 
-from molaudit.analytics.mmp_fragment import (
+from molaudit.analytics.mmp.fragment import (
     FragmentSettings,
     fragment_smiles,
     replace_wildcard_with_h,
 )
-from molaudit.analytics.mmp_index import MMPIndex, build_index, pair_table
-from molaudit.analytics.mmp_keys import BlockKeys, atom_props, heavy_flags, molecule_hkey
-from molaudit.analytics.mmp_plan import _Tree
+from molaudit.analytics.mmp.index import MMPIndex, build_index, pair_table
+from molaudit.analytics.mmp.keys import BlockKeys, atom_props, heavy_flags, molecule_hkey
+from molaudit.analytics.mmp.plan import _Tree
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "mmp"
 CUT = Chem.MolFromSmarts(FragmentSettings().cut_smarts)

@@ -13,8 +13,8 @@ from rdkit.Chem import rdFingerprintGenerator
 from rdkit.Chem.MolStandardize import rdMolStandardize
 
 from molaudit.analytics import REGISTRY, AnalyticInput
-from molaudit.analytics.neighbors import nearest_neighbors
-from molaudit.analytics.similarity import (
+from molaudit.analytics.similarity.neighbors import nearest_neighbors
+from molaudit.analytics.similarity.search import (
     FingerprintIndex,
     query_fingerprint,
     similar,
@@ -82,7 +82,7 @@ def test_nearest_neighbors_identical_to_rdkit(ace: dict) -> None:
 @pytest.mark.parametrize("k", [12, 90])
 def test_tiled_kernel_for_large_k_identical_to_rdkit(ace: dict, k: int) -> None:
     # k >= TILED_MIN_K runs the cache-blocked kernel (t-SNE asks for k = 90)
-    from molaudit.analytics.similarity import TILED_MIN_K
+    from molaudit.analytics.similarity.search import TILED_MIN_K
 
     assert k >= TILED_MIN_K
     data, sims, rows = ace["data"], ace["sims"], ace["rows"]

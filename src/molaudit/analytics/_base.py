@@ -16,9 +16,17 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from ..options import AuditOptions
+from molaudit.analytics.params import Param
+from molaudit.options import AuditOptions
 
-__all__ = ["REGISTRY", "AnalyticInput", "AnalyticResult", "AnalyticSpec", "register"]
+__all__ = [
+    "REGISTRY",
+    "AnalyticInput",
+    "AnalyticResult",
+    "AnalyticSpec",
+    "empty_result",
+    "register",
+]
 
 Kind = Literal["cheap", "expensive"]
 
@@ -49,7 +57,8 @@ class AnalyticInput:
     backend : str
         joblib backend of the batch ('loky', 'threading', 'sequential', 'dask').
     scheduler : distributed.Client or None
-        The Dask client of a ``backend='dask'`` batch; see :func:`molaudit.parallel.parallel_map`.
+        The Dask client of a ``backend='dask'`` batch; see
+        :func:`molaudit.run.parallel.parallel_map`.
     activity_units : str or None
         Units of the activity column when known ('nM', 'uM', 'pX', ...).
     """
@@ -142,6 +151,18 @@ class AnalyticSpec:
     requires: tuple[str, ...] = ()
     extra: str | None = None
     needs_activity: bool = False
+    #: Declared parameters (None: not declared yet, the function signature is used).
+    params: tuple[Param, ...] | None = None
+    #: Declared frames: frame name -> its columns, in order. Every result, also an empty or
+    #: refused one, carries exactly these frames.
+    frames: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def param(self, name: str) -> Param:
+        """The declaration of parameter ``name``."""
+        for p in self.params or ():
+            if p.name == name:
+                return p
+        raise KeyError(f"{self.name} declares no parameter {name!r}")
 
     def missing_modules(self) -> list[str]:
         """Import names of optional dependencies that are not installed."""
@@ -167,6 +188,8 @@ def register(
     requires: tuple[str, ...] = (),
     extra: str | None = None,
     needs_activity: bool = False,
+    params: tuple[Param, ...] | list[Param] | None = None,
+    frames: dict[str, tuple[str, ...] | list[str]] | None = None,
 ) -> Callable[[Callable[..., AnalyticResult]], Callable[..., AnalyticResult]]:
     """Register ``fn(data: AnalyticInput, **params) -> AnalyticResult`` under ``name``.
 
@@ -185,14 +208,41 @@ def register(
     needs_activity : bool
         The analytic needs an activity column (the layer answers with an empty result and a
         message when the batch has none).
+    params : sequence of Param
+        Every parameter the function takes after ``data``, declared once
+        (:mod:`molaudit.analytics.params`).
+    frames : dict of str to sequence of str
+        The frames every result carries and their columns.
     """
 
     def decorate(fn: Callable[..., AnalyticResult]) -> Callable[..., AnalyticResult]:
         if name in REGISTRY and REGISTRY[name].func is not fn:
             raise ValueError(f"analytic {name!r} is registered twice")
         REGISTRY[name] = AnalyticSpec(
-            name, fn, kind, description, tuple(requires), extra, needs_activity
+            name,
+            fn,
+            kind,
+            description,
+            tuple(requires),
+            extra,
+            needs_activity,
+            tuple(params) if params is not None else None,
+            {k: tuple(v) for k, v in (frames or {}).items()},
         )
         return fn
 
     return decorate
+
+
+def empty_result(name: str, message: str, params: dict[str, Any] | None = None) -> AnalyticResult:
+    """A result of ``name`` with every declared frame present and empty, and ``message``.
+
+    Empty and refused results (no activity, all rows errors, an optional dependency missing)
+    have the same frames and columns as a full one, so views and callers never special-case them.
+    """
+    spec = REGISTRY.get(name)
+    frames = {
+        frame: pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+        for frame, columns in (spec.frames.items() if spec is not None else ())
+    }
+    return AnalyticResult(name, frames=frames, params=dict(params or {}), message=message)

@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..cache import digest, frame_from_bytes, frame_to_bytes
-from ._base import REGISTRY, AnalyticInput, AnalyticResult, AnalyticSpec
+from molaudit.analytics._base import REGISTRY, AnalyticInput, AnalyticResult, AnalyticSpec
+from molaudit.run.cache import digest, frame_from_bytes, frame_to_bytes
 
 if TYPE_CHECKING:
-    from ..batch import Batch
+    from molaudit.batch import Batch
 
 __all__ = ["Analytics"]
 
@@ -245,7 +245,7 @@ class Analytics:
 
     def similar(self, query: Any, *, k: int = 10, threshold: float | None = None) -> AnalyticResult:
         """Similarity search; the fingerprint index is built once per batch and kept in memory."""
-        from .similarity import FingerprintIndex, similar
+        from molaudit.analytics.similarity.search import FingerprintIndex, similar
 
         data = self.input()
         with self._lock:

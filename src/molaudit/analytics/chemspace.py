@@ -10,7 +10,7 @@ variance of the computed components only and reported 2-5x too much).
 t-SNE and UMAP get their neighbour graphs from molaudit's exact Tanimoto engine (Jaccard
 distance on bits = 1 - Tanimoto), so up to 100k molecules neither pynndescent's approximate
 search nor its numba compile is needed; above that UMAP uses the approximate graph of
-:mod:`molaudit.analytics.approx_nn` (NN-descent candidates, exact Tanimoto re-ranking).
+:mod:`molaudit.analytics.similarity.approx_nn` (NN-descent candidates, exact Tanimoto re-ranking).
 
 UMAP's own numba functions are mostly not declared ``cache=True``; we switch numba's on-disk
 cache on for them before first use (:func:`_enable_umap_numba_cache`), so the compile is paid
@@ -30,9 +30,14 @@ import pandas as pd
 import scipy.linalg
 import scipy.sparse as sp
 
-from ..fingerprints import unpack_bits
-from ._base import AnalyticInput, AnalyticResult, register
-from .similarity import FingerprintIndex, empty_reason, n_threads, row_lookup
+from molaudit.analytics._base import AnalyticInput, AnalyticResult, register
+from molaudit.analytics.similarity.search import (
+    FingerprintIndex,
+    empty_reason,
+    n_threads,
+    row_lookup,
+)
+from molaudit.molecule.fingerprints import unpack_bits
 
 __all__ = ["chemical_space", "pca", "tsne", "umap_embedding"]
 
@@ -185,7 +190,10 @@ def knn_graph(
     :data:`approx_nn.AUTO_EXACT_MAX` molecules where the exact graph would take hours.
     """
     if approximate:
-        from .approx_nn import DEFAULT_GRAPH_NEIGHBORS, approximate_nearest
+        from molaudit.analytics.similarity.approx_nn import (
+            DEFAULT_GRAPH_NEIGHBORS,
+            approximate_nearest,
+        )
 
         rows, sims = approximate_nearest(
             index, k, graph_neighbors=max(DEFAULT_GRAPH_NEIGHBORS, k), seed=seed, n_jobs=n_jobs
@@ -353,7 +361,7 @@ def umap_embedding(
     _enable_umap_numba_cache()
     import umap
 
-    from .approx_nn import AUTO_EXACT_MAX
+    from molaudit.analytics.similarity.approx_nn import AUTO_EXACT_MAX
 
     n = len(index)
     k = max(2, min(n_neighbors, n - 1))

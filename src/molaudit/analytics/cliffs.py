@@ -22,8 +22,8 @@ from rdkit import Chem, RDLogger
 from rdkit.Chem import rdFingerprintGenerator
 from rdkit.Chem.Scaffolds.MurckoScaffold import GetScaffoldForMol
 
-from ._base import AnalyticInput, AnalyticResult, register
-from .units import ActivityScale, fold_change, to_p_activity
+from molaudit.analytics._base import AnalyticInput, AnalyticResult, register
+from molaudit.analytics.units import ActivityScale, fold_change, to_p_activity
 
 __all__ = ["activity_cliffs", "moleculeace_cliffs", "similar_pairs"]
 
@@ -618,7 +618,7 @@ def _run_sali(data, scale, threshold, min_sali, top):
 
 
 def _run_mmp(data, scale, min_delta, n_jobs):
-    from .mmp import mmp
+    from molaudit.analytics.mmp.analytic import mmp
 
     res = mmp(data, activity_units=scale.units, n_jobs=n_jobs)
     pairs = res.frames["pairs"]

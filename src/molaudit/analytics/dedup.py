@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._base import AnalyticInput, AnalyticResult, register
+from molaudit.analytics._base import AnalyticInput, AnalyticResult, register
 
 LEVELS: dict[str, str] = {
     "exact": "smiles",

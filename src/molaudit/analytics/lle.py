@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._base import AnalyticInput, AnalyticResult, register
-from .units import to_p_activity
+from molaudit.analytics._base import AnalyticInput, AnalyticResult, register
+from molaudit.analytics.units import to_p_activity
 
 __all__ = ["LE_FACTOR", "lle"]
 

@@ -18,8 +18,8 @@ from rdkit import Chem, rdBase
 from rdkit.Chem import rdFMCS
 from rdkit.Chem import rdRGroupDecomposition as rgd
 
-from ._base import AnalyticInput, AnalyticResult, register
-from .scaffolds import _ids, _structure_smiles, murcko_scaffolds
+from molaudit.analytics._base import AnalyticInput, AnalyticResult, register
+from molaudit.analytics.scaffolds import _ids, _structure_smiles, murcko_scaffolds
 
 __all__ = ["MATCHING", "parse_core", "rgroups"]
 

@@ -19,8 +19,8 @@ import pandas as pd
 from rdkit import Chem, rdBase
 from rdkit.Chem.Scaffolds import MurckoScaffold
 
-from ..parallel import parallel_map
-from ._base import AnalyticInput, AnalyticResult, register
+from molaudit.analytics._base import AnalyticInput, AnalyticResult, register
+from molaudit.run.parallel import parallel_map
 
 __all__ = [
     "generic_scaffold",

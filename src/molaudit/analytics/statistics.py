@@ -26,10 +26,10 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
-from ..checks import CHECKS
-from ..schema import PROPERTY_COLUMNS
-from ._base import AnalyticInput, AnalyticResult, register
-from .scaffolds import shannon_entropy
+from molaudit.analytics._base import AnalyticInput, AnalyticResult, register
+from molaudit.analytics.scaffolds import shannon_entropy
+from molaudit.molecule.checks import CHECKS
+from molaudit.schema import PROPERTY_COLUMNS
 
 WEIGHTS = {
     "validity": 0.30,

@@ -20,8 +20,8 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
-from .depict import img_tag
-from .table_widget import MoleculeTable
+from molaudit.notebook.depict import img_tag
+from molaudit.notebook.table_widget import MoleculeTable
 
 __all__ = ["AnalyticView", "parse_params", "rows_of_frame", "summary_html"]
 
@@ -336,7 +336,7 @@ def _defaults_text(name: str) -> str:
     import inspect
 
     try:
-        from ..analytics import REGISTRY
+        from molaudit.analytics import REGISTRY
 
         sig = inspect.signature(REGISTRY[name].func)
     except (KeyError, ImportError, TypeError, ValueError):
@@ -357,7 +357,7 @@ def _choice_dropdown(name: str) -> widgets.Dropdown | None:
     try:
         import sys
 
-        from ..analytics import REGISTRY
+        from molaudit.analytics import REGISTRY
 
         module = sys.modules[REGISTRY[name].func.__module__]
         options = tuple(getattr(module, constant, fallback))
@@ -386,7 +386,7 @@ def _error_html(text: str) -> str:
 
 # ---------------------------------------------------------------------- special views
 def _chemical_space_view(view: AnalyticView, result: Any) -> list[widgets.Widget]:
-    from .scatter_view import LinkedScatter
+    from molaudit.notebook.scatter_view import LinkedScatter
 
     coords = result.frames.get("coordinates")
     if coords is None or coords.empty:
@@ -404,7 +404,7 @@ def _chemical_space_view(view: AnalyticView, result: Any) -> list[widgets.Widget
 
 
 def _scaffold_view(view: AnalyticView, result: Any) -> list[widgets.Widget]:
-    from .plots import bar_counts
+    from molaudit.notebook.plots import bar_counts
 
     frame = next(
         (f for f in result.frames.values() if "scaffold" in f.columns and "rows" in f.columns),
@@ -447,7 +447,7 @@ def _scaffold_view(view: AnalyticView, result: Any) -> list[widgets.Widget]:
 
 
 def _statistics_view(view: AnalyticView, result: Any) -> list[widgets.Widget]:
-    from .plots import correlation_heatmap
+    from molaudit.notebook.plots import correlation_heatmap
 
     out: list[widgets.Widget] = []
     for name in ("pearson", "spearman"):

@@ -17,7 +17,7 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
-from .magics import parse_smiles_block
+from molaudit.ingest.cell_text import parse_smiles_block
 
 __all__ = ["InputForm", "ProgressReporter"]
 
@@ -151,7 +151,7 @@ class InputForm(widgets.VBox):
         detected: dict[str, str | None] = {}
         if frame is not None:
             try:
-                from ..columns import detect_activity, detect_id, detect_smiles
+                from molaudit.ingest.columns import detect_activity, detect_id, detect_smiles
 
                 smi = detect_smiles(frame)
                 ident = detect_id(frame, {smi} if smi else set())
@@ -220,7 +220,8 @@ class InputForm(widgets.VBox):
         except ValueError as exc:
             self.message.value = _error(str(exc))
             return None
-        import molaudit
+        from molaudit.api import audit
+        from molaudit.run.runner import AuditCancelled
 
         self._cancel = threading.Event()
         reporter = ProgressReporter(self.bar, self.progress_label)
@@ -230,7 +231,7 @@ class InputForm(widgets.VBox):
 
         def work() -> None:
             try:
-                batch = molaudit.audit(
+                batch = audit(
                     data,
                     n_jobs=self.n_jobs.value,
                     cache=self.cache.value,
@@ -238,8 +239,8 @@ class InputForm(widgets.VBox):
                     cancel=self._cancel,
                     **kwargs,
                 )
-            except (Exception, molaudit.AuditCancelled) as exc:  # shown in the form
-                cancelled = isinstance(exc, molaudit.AuditCancelled)
+            except (Exception, AuditCancelled) as exc:  # shown in the form
+                cancelled = isinstance(exc, AuditCancelled)
                 self.message.value = (
                     "<em>cancelled (finished chunks stay in the cache)</em>"
                     if cancelled

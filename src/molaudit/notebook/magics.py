@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import keyword
 import os
-import shlex
 from typing import Any
 
-import pandas as pd
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+
+from molaudit.ingest.cell_text import parse_smiles_block
 
 __all__ = ["MolauditMagics", "load_ipython_extension", "parse_smiles_block"]
 
@@ -63,7 +63,7 @@ class MolauditMagics(Magics):
             raise UsageError(f"--n-jobs must be -1 or a positive integer, got {args.n_jobs}")
         analytics = _parse_analytics(args.analytics)
 
-        import molaudit
+        from molaudit.api import audit
 
         kwargs: dict[str, Any] = {
             "smiles_col": args.smiles_col or defaults.get("smiles_col"),
@@ -74,7 +74,7 @@ class MolauditMagics(Magics):
             "progress": _tqdm_progress() if not args.quiet else False,
         }
         try:
-            batch = molaudit.audit(data, **kwargs)
+            batch = audit(data, **kwargs)
         except ValueError as exc:
             # bad column names and the like are the user's input: show the reason, no traceback
             raise UsageError(str(exc)) from exc
@@ -84,7 +84,7 @@ class MolauditMagics(Magics):
         if not args.quiet:
             from IPython.display import display
 
-            from .panel import Panel
+            from molaudit.notebook.panel import Panel
 
             display(Panel(batch))
         return None
@@ -122,31 +122,6 @@ class MolauditMagics(Magics):
         return path, {}
 
 
-def parse_smiles_block(text: str) -> pd.DataFrame:
-    """Parse ``SMILES [id [activity]]`` lines (blank lines and ``#`` comments skipped).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Column ``smiles``; ``id`` when any line has a second field; ``activity`` (text, parsed
-        by the audit) when any line has a third field.
-    """
-    records: list[list[str]] = []
-    for raw in text.splitlines():
-        stripped = raw.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        parts = shlex.split(stripped, posix=True) if '"' in stripped else stripped.split()
-        records.append([*parts[:2], " ".join(parts[2:])] if len(parts) > 2 else parts)
-    width = max((len(r) for r in records), default=1)
-    names = ["smiles", "id", "activity"][:width]
-    rows = [r + [""] * (width - len(r)) for r in records]
-    frame = pd.DataFrame(rows, columns=names)
-    if "id" in frame.columns:
-        frame["id"] = frame["id"].where(frame["id"] != "", None)
-    return frame
-
-
 def _tqdm_progress():
     """A ``progress(done, total)`` callback drawing a tqdm.auto bar (a widget in Jupyter)."""
     from tqdm.auto import tqdm
@@ -169,7 +144,7 @@ def _parse_analytics(text: str) -> list[str]:
     names = [n.strip() for n in text.split(",") if n.strip()]
     if not names:
         return []
-    from ..analytics import REGISTRY
+    from molaudit.analytics import REGISTRY
 
     if names == ["all"]:
         return [n for n, spec in REGISTRY.items() if spec.kind == "expensive" and spec.available]

@@ -16,9 +16,9 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
-from .analytic_view import AnalyticView, summary_html
-from .table import TableModel
-from .table_widget import MoleculeTable, default_columns
+from molaudit.notebook.analytic_view import AnalyticView, summary_html
+from molaudit.notebook.table import TableModel
+from molaudit.notebook.table_widget import MoleculeTable, default_columns
 
 __all__ = ["Panel"]
 
@@ -81,7 +81,7 @@ class Panel(widgets.VBox):
         super().__init__([self.header])
         self.add_class("molaudit-panel")
         if batch is None:
-            from .input_form import InputForm
+            from molaudit.notebook.input_form import InputForm
 
             self.form = InputForm(on_batch=self.set_batch)
             self.children = [self.header, self.form]
@@ -129,7 +129,7 @@ class Panel(widgets.VBox):
             children.append(view)
             titles.append(_TAB_TITLES.get(name, name.strip("_").replace("_", " ").capitalize()))
         if hasattr(batch, "similar") and getattr(batch, "fingerprints", None) is not None:
-            from .search_view import SimilaritySearch
+            from molaudit.notebook.search_view import SimilaritySearch
 
             self.search = SimilaritySearch(batch, on_rows=self.show_rows)
             pos = titles.index("Neighbours") if "Neighbours" in titles else len(titles)
@@ -186,12 +186,12 @@ class Panel(widgets.VBox):
         children: list[widgets.Widget] = [widgets.HTML(html_parts)]
         cols = [c for c in _HIST_COLUMNS if c in table.columns]
         if cols and len(table):
-            from .plots import histograms
+            from molaudit.notebook.plots import histograms
 
             self.histograms = histograms(table, cols)
             children.append(self.histograms)
         if len(table):
-            from .scatter_view import PropertyScatter
+            from molaudit.notebook.scatter_view import PropertyScatter
 
             self.property_scatter = PropertyScatter(batch, on_rows=self.show_rows)
             children += [
@@ -240,7 +240,7 @@ def _analytics_status(batch: Any) -> pd.DataFrame:
         status = status.set_index("name")
     if "description" not in status.columns:
         try:
-            from ..analytics import REGISTRY
+            from molaudit.analytics import REGISTRY
 
             status["description"] = [
                 REGISTRY[n].description if n in REGISTRY else "" for n in status.index

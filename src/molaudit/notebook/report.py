@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from .depict import img_tag
+from molaudit.notebook.depict import img_tag
 
 __all__ = ["render_report", "write_report"]
 
@@ -145,7 +145,7 @@ def _counts(label: str, counts: Any) -> str:
 
 
 def _plots(table: pd.DataFrame) -> str:
-    from .plots import histograms
+    from molaudit.notebook.plots import histograms
 
     cols = [c for c in ("mw", "clogp", "tpsa", "qed", "score", "heavy_atoms") if c in table]
     if not cols or not len(table):

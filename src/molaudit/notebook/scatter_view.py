@@ -14,8 +14,8 @@ import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 
-from .depict import img_tag
-from .plots import color_values
+from molaudit.notebook.depict import img_tag
+from molaudit.notebook.plots import color_values
 
 __all__ = ["LinkedScatter", "PropertyScatter"]
 
@@ -64,7 +64,7 @@ class LinkedScatter(widgets.VBox):
         x_title: str = "x",
         y_title: str = "y",
     ) -> None:
-        from .plots import chemical_space
+        from molaudit.notebook.plots import chemical_space
 
         self.batch = batch
         self.coords = coords

@@ -8,8 +8,8 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from .depict import img_tag
-from .table_widget import MoleculeTable
+from molaudit.notebook.depict import img_tag
+from molaudit.notebook.table_widget import MoleculeTable
 
 __all__ = ["SimilaritySearch"]
 

@@ -15,8 +15,8 @@ import anywidget
 import pandas as pd
 import traitlets as t
 
-from .depict import svg_data_uri
-from .table import TableModel
+from molaudit.notebook.depict import svg_data_uri
+from molaudit.notebook.table import TableModel
 
 __all__ = ["MoleculeTable"]
 

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from _data import moleculeace_sets, moses_smiles  # noqa: E402
 
-from molaudit.properties import _catalog, alerts  # noqa: E402
+from molaudit.molecule.properties import _catalog, alerts  # noqa: E402
 
 
 def reference(mol: Chem.Mol) -> tuple[list[str], list[str]]:

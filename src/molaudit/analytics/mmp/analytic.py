@@ -11,10 +11,10 @@ share their pairs; salt stripping is then a no-op.
 
 Pipeline
 --------
-1. Workers fragment chunks of SMILES (:func:`molaudit.analytics.mmp_fragment.fragment_chunk`),
+1. Workers fragment chunks of SMILES (:func:`molaudit.analytics.mmp.fragment.fragment_chunk`),
    keeping only fragmentations the index would keep (variable part size/ratio limits), in two
    passes: first every combination is reduced to a stereo-free key of its constant
-   (:mod:`molaudit.analytics.mmp_keys`), then only combinations whose constant can pair (key
+   (:mod:`molaudit.analytics.mmp.keys`), then only combinations whose constant can pair (key
    shared by two molecules, or '*' -> H form possibly another molecule) are written as SMILES.
 2. The parent streams the chunk results into columnar arrays (interned constant/variable
    strings, int32/int8 columns), so memory grows with the number of fragmentations, not with
@@ -35,10 +35,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._base import AnalyticInput, AnalyticResult, register
-from .mmp_fragment import DEFAULT_CUT_SMARTS, FragmentSettings
-from .mmp_index import MMPIndex, build_index, find_pairs, pair_table
-from .units import to_p_activity
+from molaudit.analytics._base import AnalyticInput, AnalyticResult, register
+from molaudit.analytics.mmp.index import MMPIndex, build_index, find_pairs, pair_table
+from molaudit.analytics.mmp.settings import DEFAULT_CUT_SMARTS, FragmentSettings
+from molaudit.analytics.units import to_p_activity
 
 __all__ = ["MMPIndex", "build_index", "find_pairs", "mmp", "pair_table"]
 

@@ -21,8 +21,8 @@ from __future__ import annotations
 import numpy as np
 from rdkit import Chem
 
-from .mmp_plan import _fragment_on_atom_pairs
-from .mmp_stereo import _new_stereocentres
+from molaudit.analytics.mmp.plan import _fragment_on_atom_pairs
+from molaudit.analytics.mmp.stereo import _new_stereocentres
 
 __all__ = [
     "BlockKeys",

@@ -16,7 +16,7 @@ molecule within ``cutoff``. Memory is O(n); use it for sets too large or too den
 The exact scan costs about n x n_clusters Tanimoto tests (hours at 1M), so above
 :data:`LEADER_EXACT_MAX` molecules ``approximate="auto"`` switches to
 :func:`approximate_leader`, which tests each molecule only against the centroids of the
-clusters of its NN-descent graph candidates (:mod:`molaudit.analytics.approx_nn`), and
+clusters of its NN-descent graph candidates (:mod:`molaudit.analytics.similarity.approx_nn`), and
 checks itself against the exact leader rule on a random sample (:func:`leader_rule_check`).
 Measured on MOSES at cutoff 0.35 (2 shared cores): 100k in 15 s (exact 51 s), 45,390
 clusters vs 45,161 exact, 99.5 % of molecules with the exact centroid.
@@ -35,10 +35,16 @@ import numba
 import numpy as np
 import pandas as pd
 
-from ._base import AnalyticInput, AnalyticResult, register
-from ._tanimoto import _common, _tanimoto
-from .approx_nn import DEFAULT_GRAPH_NEIGHBORS, candidate_graph
-from .similarity import DEFAULT_MAX_PAIRS, FingerprintIndex, empty_reason, n_threads, row_lookup
+from molaudit.analytics._base import AnalyticInput, AnalyticResult, register
+from molaudit.analytics.similarity.approx_nn import DEFAULT_GRAPH_NEIGHBORS, candidate_graph
+from molaudit.analytics.similarity.kernels import _common, _tanimoto
+from molaudit.analytics.similarity.search import (
+    DEFAULT_MAX_PAIRS,
+    FingerprintIndex,
+    empty_reason,
+    n_threads,
+    row_lookup,
+)
 
 __all__ = [
     "LEADER_EXACT_MAX",
@@ -331,7 +337,8 @@ def approximate_leader(
 
     Points are visited in index order as in :func:`leader`. A point is compared exactly only
     with the centroids of the clusters of its candidates: its ``graph_neighbors`` nearest
-    graph neighbours (:func:`~molaudit.analytics.approx_nn.candidate_graph`), the points that
+    graph neighbours (:func:`~molaudit.analytics.similarity.approx_nn.candidate_graph`),
+    the points that
     have it as a graph neighbour, and the graph neighbours of both. It joins the
     earliest-created of those clusters whose centroid is within ``cutoff``, else founds a new
     one. Every similarity is exact and within the cutoff; what can differ from :func:`leader`

@@ -18,13 +18,13 @@ from rdkit import Chem, rdBase
 from rdkit.Chem import rdinchi, rdMolHash
 from rdkit.Chem.Scaffolds import MurckoScaffold
 
-from .checks import CHECKS, score, status_for
-from .fingerprints import options_fingerprint
-from .fragments import classify_fragment
-from .limits import allocate_for_test, release_frames  # memory cap
-from .options import AuditOptions
-from .properties import alerts, properties
-from .standardize import standardize
+from molaudit.molecule.checks import CHECKS, score, status_for
+from molaudit.molecule.fingerprints import options_fingerprint
+from molaudit.molecule.fragments import classify_fragment
+from molaudit.molecule.properties import alerts, properties
+from molaudit.molecule.standardize import standardize
+from molaudit.options import AuditOptions
+from molaudit.run.limits import allocate_for_test, release_frames  # memory cap
 
 __all__ = ["MoleculeTimeout", "audit_record", "error_record"]
 
@@ -324,7 +324,7 @@ def audit_record(
             ),
             None,
         )
-    except MemoryError as exc:  # memory cap: the RLIMIT_AS of molaudit.limits (or the system)
+    except MemoryError as exc:  # memory cap: the RLIMIT_AS of molaudit.run.limits (or the system)
         release_frames(exc)
         cap = f"max_memory_mb={options.max_memory_mb}" if options.max_memory_mb else "no cap"
         record, fp = (

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from rdkit import Chem, rdBase
 
-from .errors import ColumnNotFoundError
+from molaudit.errors import ColumnNotFoundError
 
 SMILES_NAMES = (
     "smiles",

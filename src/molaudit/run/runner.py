@@ -16,7 +16,6 @@ from __future__ import annotations
 import math
 import os
 import shutil
-import signal
 import struct
 import tempfile
 import threading
@@ -30,12 +29,10 @@ import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 
-from .cache import Store, digest, encode_molecule, pipeline_version
-from .limits import memory_cap  # memory cap
-from .options import AuditOptions
-from .pipeline import MoleculeTimeout, audit_record, error_record, rdkit_log_capture
-from .properties import prepare_alerts
-from .results import ResultAccumulator
+from molaudit.options import AuditOptions
+from molaudit.run.cache import Store, digest, pipeline_version
+from molaudit.run.results import ResultAccumulator
+from molaudit.run.worker import audit_chunk, crash_blob, exit_reason, run_isolated, worker_errors
 
 __all__ = ["AuditCancelled", "RunStats", "run_audit"]
 
@@ -60,71 +57,6 @@ class RunStats:
     seconds_lookup: float = 0.0
     seconds_compute: float = 0.0
     notes: list[str] = field(default_factory=list)
-
-
-# ------------------------------------------------------------------------------- workers
-class _Alarm:
-    """SIGALRM-based soft limit: raises MoleculeTimeout between RDKit calls once armed."""
-
-    armed = False
-
-    @classmethod
-    def handler(cls, signum: int, frame: Any) -> None:
-        if cls.armed:
-            cls.armed = False
-            raise MoleculeTimeout
-
-
-def _audit_chunk(
-    texts: list[str | None],
-    kind: str,
-    options: AuditOptions,
-    journal: str | None,
-    hard_limit: bool,
-) -> list[bytes]:
-    """Audit a chunk in a worker; returns one cache blob per record, in chunk order."""
-    if options.alerts:
-        prepare_alerts()  # a fresh worker builds its catalogs here, not on a molecule's clock
-    use_signals = threading.current_thread() is threading.main_thread() and options.timeout > 0
-    if use_signals:
-        previous_alarm = signal.signal(signal.SIGALRM, _Alarm.handler)
-        if hard_limit:
-            # Default action of SIGPROF terminates the process: the parent sees a crash and
-            # isolates the molecule. This catches a single C++ call that never returns.
-            signal.signal(signal.SIGPROF, signal.SIG_DFL)
-    fd = os.open(journal, os.O_WRONLY | os.O_CREAT, 0o600) if journal else None
-    out: list[bytes] = []
-    try:
-        with rdkit_log_capture(), memory_cap(options.max_memory_mb):  # memory cap
-            for position, text in enumerate(texts):
-                if fd is not None:
-                    os.pwrite(fd, struct.pack("<q", position), 0)
-                if options._test_crash_on and text == options._test_crash_on:
-                    os.kill(os.getpid(), signal.SIGKILL)
-                if use_signals:
-                    _Alarm.armed = True
-                    signal.setitimer(signal.ITIMER_REAL, options.timeout)
-                    if hard_limit:
-                        signal.setitimer(signal.ITIMER_PROF, 3 * options.timeout + 5)
-                try:
-                    record, fp = audit_record(text, kind, options)
-                finally:
-                    if use_signals:
-                        _Alarm.armed = False
-                        signal.setitimer(signal.ITIMER_REAL, 0)
-                        if hard_limit:
-                            signal.setitimer(signal.ITIMER_PROF, 0)
-                out.append(encode_molecule(record, fp))
-    finally:
-        if fd is not None:
-            os.close(fd)
-            try:
-                os.unlink(journal)
-            except OSError:
-                pass
-        if use_signals:
-            signal.signal(signal.SIGALRM, previous_alarm)
-    return out
 
 
 # ------------------------------------------------------------------------------- parent
@@ -302,7 +234,7 @@ def _compute(
 
     try:
         if backend == "dask":
-            from .dask_backend import run_chunks_on_dask
+            from molaudit.run.dask_backend import run_chunks_on_dask
 
             stats.worker_crashes += run_chunks_on_dask(
                 queue, text_of, kind, options, accept, cancel, AuditCancelled
@@ -325,7 +257,7 @@ def _compute(
                     stats,
                     scheduler,
                 )
-            except (BrokenProcessPool, *_worker_errors()) as exc:
+            except (BrokenProcessPool, *worker_errors()) as exc:
                 stats.worker_crashes += 1
                 crash_budget -= 1
                 next_id = _recover(
@@ -344,18 +276,6 @@ def _compute(
         report.close()
         if journal_dir:
             shutil.rmtree(journal_dir, ignore_errors=True)
-
-
-def _worker_errors() -> tuple[type[BaseException], ...]:
-    """Exceptions that mean 'a worker process died' for the loky and Dask backends."""
-    from joblib.externals.loky.process_executor import TerminatedWorkerError
-
-    errors: tuple[type[BaseException], ...] = (TerminatedWorkerError,)
-    try:
-        from distributed.scheduler import KilledWorker
-    except ImportError:
-        return errors
-    return (*errors, KilledWorker)
 
 
 def _run_queue(
@@ -405,7 +325,7 @@ def _run_queue(
 
 
 def _tagged(chunk_id: int, *args: Any) -> tuple[int, list[bytes]]:
-    return chunk_id, _audit_chunk(*args)
+    return chunk_id, audit_chunk(*args)
 
 
 def _journal_position(journal_dir: str | None, chunk_id: int) -> int | None:
@@ -435,7 +355,7 @@ def _recover(
     if give_up:
         for chunk_id in list(queue):
             keys = queue.pop(chunk_id)
-            accept(keys, [_crash_blob(exc, repeated=True) for _ in keys])
+            accept(keys, [crash_blob(exc, repeated=True) for _ in keys])
         return next_id
     suspects: list[str] = []
     for chunk_id in list(queue):
@@ -452,43 +372,8 @@ def _recover(
         # no journal (worker died before starting): retry everything once more, smaller
         return next_id
     for key in suspects:
-        accept([key], [_run_isolated(text_of[key], kind, options)])
-    stats.notes.append(f"a worker process died ({_exit_reason(exc)}); its molecule was isolated")
+        accept([key], [run_isolated(text_of[key], kind, options)])
+    stats.notes.append(f"a worker process died ({exit_reason(exc)}); its molecule was isolated")
     return next_id
 
 
-def _run_isolated(text: str | None, kind: str, options: AuditOptions) -> bytes:
-    """Audit one molecule alone in a fresh worker process; a crash there convicts it."""
-    from joblib.externals.loky import get_reusable_executor
-
-    executor = get_reusable_executor(max_workers=1, reuse=False)
-    future = executor.submit(_audit_chunk, [text], kind, options, None, True)
-    try:
-        return future.result()[0]
-    except (BrokenProcessPool, *_worker_errors()) as exc:
-        return _crash_blob(exc)
-    finally:
-        executor.shutdown(wait=False)
-
-
-def _exit_reason(exc: BaseException) -> str:
-    text = str(exc)
-    for name in ("SIGPROF", "SIGKILL", "SIGSEGV", "SIGABRT", "SIGBUS", "SIGTERM"):
-        if name in text:
-            return name
-    return "exit code unknown"
-
-
-def _crash_blob(exc: BaseException, repeated: bool = False) -> bytes:
-    reason = _exit_reason(exc)
-    if reason == "SIGPROF":
-        record = error_record(
-            "worker", "timeout", "killed by the hard CPU-time limit (3 x timeout + 5 s)"
-        )
-    else:
-        detail = "the worker pool kept dying; gave up" if repeated else "on this molecule"
-        record = error_record(
-            "worker", "worker_crashed", f"worker process died ({reason}) {detail}"
-        )
-    record["audit_ms"] = float("nan")
-    return encode_molecule(record, None)

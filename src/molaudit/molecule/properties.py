@@ -9,7 +9,7 @@ from rdkit import Chem
 from rdkit.Chem import QED, Descriptors, rdMolDescriptors
 from rdkit.Chem.FilterCatalog import FilterCatalog, FilterCatalogParams
 
-from .substructure_screen import filter_catalog_queries, pattern_words
+from molaudit.molecule.alert_screen import filter_catalog_queries, pattern_words
 
 __all__ = ["alerts", "prepare_alerts", "properties"]
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from rdkit import Chem
 
 if TYPE_CHECKING:
-    from .mmp_fragment import FragmentSettings
+    from molaudit.analytics.mmp.settings import FragmentSettings
 
 __all__ = ["decode_combo"]
 

@@ -29,13 +29,13 @@ import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 
-from ..parallel import parallel_map
-from .mmp_fragment import (
+from molaudit.analytics.mmp.fragment import (
     FragmentSettings,
     complete_chunk,
     fragment_chunk,
     replace_wildcard_with_h,
 )
+from molaudit.run.parallel import parallel_map
 
 __all__ = ["MMPIndex", "build_index", "cansmirks", "find_pairs", "pair_table"]
 
@@ -396,7 +396,7 @@ def build_index(
         joblib convention; 1 runs in this process.
     backend : str
         joblib backend, or ``'dask'`` (chunks go to ``scheduler``, see
-        :func:`molaudit.parallel.parallel_map`).
+        :func:`molaudit.run.parallel.parallel_map`).
     chunk_size : int, optional
         Molecules per task (default: about 8 tasks per worker, 20 to 500 molecules each).
     scheduler : distributed.Client, optional
@@ -530,7 +530,7 @@ def _transforms(index: MMPIndex, raw: pd.DataFrame) -> pd.DataFrame:
 
 @lru_cache(maxsize=100_000)
 def _heavies(smiles: str) -> int:
-    from .mmp_fragment import num_heavies_from_smiles
+    from molaudit.analytics.mmp.fragment import num_heavies_from_smiles
 
     return num_heavies_from_smiles(smiles)
 
@@ -652,7 +652,7 @@ class _Reducer:
     def _pieces(self, variable: str) -> tuple[set[str], set[str], str]:
         from rdkit import Chem
 
-        from .mmp_fragment import fragment_smiles
+        from molaudit.analytics.mmp.fragment import fragment_smiles
 
         masked = variable.replace("*:1", "Rf").replace("*:2", "Db").replace("*:3", "Sg")
         got = self.cache.get(masked)

@@ -3,7 +3,7 @@
 The audit itself has its own runner (caching, crash isolation); analytics only need an ordered
 map of a picklable function over chunks. With ``backend='dask'`` the chunks go to the batch's
 Dask client as futures (joblib 1.6's Dask backend fails with distributed 2026.8, see
-:mod:`molaudit.dask_backend`); otherwise to a joblib pool.
+:mod:`molaudit.run.dask_backend`); otherwise to a joblib pool.
 """
 
 from __future__ import annotations

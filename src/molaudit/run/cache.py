@@ -30,7 +30,7 @@ import pandas as pd
 import platformdirs
 import rdkit
 
-from ._version import __version__
+from molaudit._version import __version__
 
 __all__ = ["SafeDisk", "Store", "UnsafeCacheEntry", "default_cache_dir", "default_ttl"]
 

@@ -8,7 +8,7 @@ import numpy as np
 from rdkit import Chem
 from rdkit.Chem import rdFingerprintGenerator
 
-from .options import AuditOptions
+from molaudit.options import AuditOptions
 
 __all__ = ["morgan_packed", "unpack_bits"]
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .cache import decode_molecule
-from .schema import AUDIT_COLUMNS
+from molaudit.run.cache import decode_molecule
+from molaudit.schema import AUDIT_COLUMNS
 
 __all__ = ["RECORD_COLUMNS", "ResultAccumulator", "typed_records"]
 

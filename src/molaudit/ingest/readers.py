@@ -3,7 +3,7 @@
 Accepted: a pandas DataFrame, a Series or list of SMILES, a list of RDKit Mol, or a path to a
 CSV/TSV/SMI/SDF file (each optionally gzipped) or an ``.xlsx`` workbook (needs openpyxl).
 File columns are read as text, so IDs such as ``007`` or ``=1+1`` come back byte-identical.
-Files are streamed from their (gzip-)handle by :mod:`molaudit.readers_stream`; no whole-file
+Files are streamed from their (gzip-)handle by :mod:`molaudit.ingest.stream`; no whole-file
 bytes or text is ever held.
 """
 
@@ -20,9 +20,9 @@ import numpy as np
 import pandas as pd
 from rdkit import Chem
 
-from . import columns as cols
-from .errors import ColumnNotFoundError
-from .readers_stream import (
+from molaudit.errors import ColumnNotFoundError
+from molaudit.ingest import columns as cols
+from molaudit.ingest.stream import (
     StructureColumn,
     file_head,
     hash_frame,

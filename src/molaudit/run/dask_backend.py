@@ -1,6 +1,6 @@
 """Run the per-molecule audit on a Dask distributed cluster with dask.distributed futures.
 
-Same contract as the loky path in :mod:`molaudit.runner`: the same chunks, the same unordered
+Same contract as the loky path in :mod:`molaudit.run.runner`: the same chunks, the same unordered
 consumption, the same cache writes in the client process.
 The cache stays on the client; workers only see SMILES/molblock strings and return bytes.
 """
@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import time
 from typing import Any
+
+from molaudit.run.worker import audit_chunk, run_isolated
 
 __all__ = ["dask_context"]
 
@@ -115,13 +117,11 @@ def run_chunks_on_dask(
     from distributed import as_completed, get_client
     from distributed.scheduler import KilledWorker
 
-    from .runner import _audit_chunk, _run_isolated
-
     client = get_client()
     futures = {}
     for keys in queue.values():
         future = client.submit(
-            _audit_chunk, [text_of[k] for k in keys], kind, options, None, True, pure=False
+            audit_chunk, [text_of[k] for k in keys], kind, options, None, True, pure=False
         )
         futures[future] = keys
     pending = as_completed(list(futures))
@@ -145,12 +145,12 @@ def run_chunks_on_dask(
                 if len(keys) == 1:
                     # a task can also be convicted for sharing a worker with the culprit: the
                     # verdict comes from a run of the molecule alone in a fresh local process
-                    accept(keys, [_run_isolated(text_of[keys[0]], kind, options)])
+                    accept(keys, [run_isolated(text_of[keys[0]], kind, options)])
                 else:
                     half = len(keys) // 2
                     for part in (keys[:half], keys[half:]):
                         new = client.submit(
-                            _audit_chunk, [text_of[k] for k in part], kind, options, None, True,
+                            audit_chunk, [text_of[k] for k in part], kind, options, None, True,
                             pure=False,
                         )
                         futures[new] = part

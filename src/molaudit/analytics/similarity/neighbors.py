@@ -1,8 +1,9 @@
 """Nearest neighbours of every molecule (exact or approximate Tanimoto) and isolation scores.
 
 The exact search is :meth:`FingerprintIndex.nearest` (all-vs-all with popcount pruning); the
-approximate one, for batches too large for n² work, is :mod:`molaudit.analytics.approx_nn`.
-``method='auto'`` picks exact up to :data:`~molaudit.analytics.approx_nn.AUTO_EXACT_MAX`
+approximate one, for batches too large for n² work, is
+:mod:`molaudit.analytics.similarity.approx_nn`.
+``method='auto'`` picks exact up to :data:`~molaudit.analytics.similarity.approx_nn.AUTO_EXACT_MAX`
 molecules.
 """
 
@@ -15,9 +16,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import approx_nn
-from ._base import AnalyticInput, AnalyticResult, register
-from .similarity import _check_k, build_index, empty_reason, row_lookup
+from molaudit.analytics._base import AnalyticInput, AnalyticResult, register
+from molaudit.analytics.similarity import approx_nn
+from molaudit.analytics.similarity.search import (
+    _check_k,
+    build_index,
+    empty_reason,
+    row_lookup,
+)
 
 __all__ = ["nearest_neighbors"]
 
@@ -51,7 +57,8 @@ def nearest_neighbors(
     method : {'auto', 'exact', 'approximate'}
         ``exact``: all-vs-all search (100k molecules ~2 min on 2 cores, grows with n²).
         ``approximate``: NN-descent candidates re-ranked with exact Tanimoto
-        (:mod:`molaudit.analytics.approx_nn`; 1M molecules in minutes). ``auto``: exact up to
+        (:mod:`molaudit.analytics.similarity.approx_nn`; 1M molecules in minutes).
+        ``auto``: exact up to
         ``approx_nn.AUTO_EXACT_MAX`` (100,000) molecules, approximate above.
     seed : int
         Approximate only: NN-descent's random state and the recall sample's seed.

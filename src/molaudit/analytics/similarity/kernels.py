@@ -1,4 +1,4 @@
-"""numba kernels of the Tanimoto engine (see :mod:`molaudit.analytics.similarity`).
+"""numba kernels of the Tanimoto engine (see :mod:`molaudit.analytics.similarity.search`).
 
 Tanimoto is ``c / (a + b - c)`` in float64, as RDKit computes it (0 for two empty
 fingerprints). Popcounts use LLVM's ``ctpop`` intrinsic on uint64 words: measured on the 2-core
