@@ -128,7 +128,7 @@ def bench_similarity(label: str, fps: np.ndarray, quick: bool) -> None:
     from rdkit import DataStructs
 
     from molaudit.analytics.similarity.clustering import butina, leader
-    from molaudit.analytics.similarity.search import FingerprintIndex
+    from molaudit.analytics.similarity.index import FingerprintIndex
 
     n = len(fps)
     rng = np.random.default_rng(0)
@@ -252,7 +252,7 @@ def bench_similarity(label: str, fps: np.ndarray, quick: bool) -> None:
 def bench_search_100k(fps: np.ndarray) -> None:
     from rdkit import DataStructs
 
-    from molaudit.analytics.similarity.search import FingerprintIndex
+    from molaudit.analytics.similarity.index import FingerprintIndex
 
     index = FingerprintIndex(fps)
     rng = np.random.default_rng(1)
@@ -288,7 +288,7 @@ def bench_search_100k(fps: np.ndarray) -> None:
 
 def bench_chemspace(label: str, fps: np.ndarray, methods: set[str], umap_ok: bool) -> None:
     from molaudit.analytics.chemspace import pca, tsne, umap_embedding
-    from molaudit.analytics.similarity.search import FingerprintIndex
+    from molaudit.analytics.similarity.index import FingerprintIndex
 
     for solver in ("exact", "randomized") if "pca" in methods else ():
         _, pca_s, pca_mb = measured(lambda s=solver: pca(fps, 10, solver=s))
@@ -339,7 +339,7 @@ def bench_approx_nn(label: str, fps: np.ndarray) -> None:
     reported nearest similarity equals the exact best (exact single-query searches).
     """
     from molaudit.analytics.similarity.approx_nn import approximate_nearest, estimate_recall
-    from molaudit.analytics.similarity.search import FingerprintIndex
+    from molaudit.analytics.similarity.index import FingerprintIndex
 
     n = len(fps)
     index = FingerprintIndex(fps)
@@ -381,7 +381,7 @@ def bench_leader(label: str, fps: np.ndarray) -> None:
         leader,
         leader_rule_check,
     )
-    from molaudit.analytics.similarity.search import FingerprintIndex
+    from molaudit.analytics.similarity.index import FingerprintIndex
 
     n = len(fps)
     index = FingerprintIndex(fps)
@@ -428,7 +428,7 @@ UMAP_FIRST_CALL = """
 import time, numpy as np
 t = time.perf_counter()
 from molaudit.analytics.chemspace import umap_embedding
-from molaudit.analytics.similarity.search import FingerprintIndex
+from molaudit.analytics.similarity.index import FingerprintIndex
 fps = np.load({path!r})
 umap_embedding(FingerprintIndex(fps), seed=0)
 print(time.perf_counter() - t)

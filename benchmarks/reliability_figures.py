@@ -8,7 +8,7 @@ every ``molaudit.audit`` call took in and gave back. Nothing here is a constant:
 counted from that run. A fault counts as survived when the test that injected it passed (its
 assertions are the guarantee: every row back once, in order, nothing else changed).
 
-Usage: python benchmarks/reliability_figures.py [--keep DIR] [pytest args...]
+Usage: python benchmarks/reliability_figures.py [--keep DIR] [--files PATTERN ...] [pytest args...]
 """
 
 from __future__ import annotations
@@ -28,29 +28,34 @@ ROOT = Path(__file__).resolve().parent.parent
 TESTS = ROOT / "tests"
 BAD = TESTS / "data" / "bad"
 FILES = ("test_reliability*.py", "test_cache*.py", "test_runner.py", "test_dask.py",
-         "test_readers*.py")  # fmt: skip
+         "test_parallel.py", "test_readers*.py", "test_export.py", "test_cli.py")  # fmt: skip
+#: files whose exports are all read back by the format's standard reader and compared
+ROUND_TRIP_FILES = ("tests/test_export.py",)
 #: the kinds in the order the README lists them; anything else observed is appended
 KINDS = (
-    "worker SIGKILL (loky)", "worker SIGKILL (Dask)", "timeout", "memory (loky)",
+    "worker SIGKILL (loky)", "worker SIGKILL (Dask)", "worker SIGKILL (Dask, during an analytic)",
+    "timeout", "memory (loky)",
     "memory (in-process)", "KeyboardInterrupt", "disk full", "corrupted cache entry",
     "planted pickle", "older-version cache", "concurrent processes",
 )  # fmt: skip
 
 
-def test_files() -> list[str]:
+def test_files(patterns: tuple[str, ...] = FILES) -> list[str]:
     found: list[str] = []
-    for pattern in FILES:
+    for pattern in patterns:
         found += sorted(str(p.relative_to(ROOT)) for p in TESTS.glob(pattern))
     return found
 
 
-def run_tests(log: Path, xml: Path, extra: list[str]) -> tuple[int, float]:
+def run_tests(
+    log: Path, xml: Path, extra: list[str], patterns: tuple[str, ...] = FILES
+) -> tuple[int, float]:
     env = dict(os.environ, MOLAUDIT_FAULT_LOG=str(log))
     started = time.perf_counter()
     code = subprocess.call(
         # a hung test fails after 150 s instead of never (test_dask.py has hung under heavy load)
         [sys.executable, "-m", "pytest", "-q", "-p", "no:logging", "--timeout=150",
-         f"--junitxml={xml}", *test_files(), *extra],
+         f"--junitxml={xml}", *test_files(patterns), *extra],
         cwd=ROOT,
         env=env,
     )
@@ -76,7 +81,21 @@ def summarize(lines: list[dict]) -> dict:
     read = {Path(p) for line in lines for p in line["inputs"]}
     bad_read = {p for p in read if p.is_relative_to(BAD.resolve())}
     finished = [a for a in audits if "rows_out" in a]
+    exports: Counter = Counter()
+    export_rows: Counter = Counter()
+    for line in lines:
+        if line["outcome"] == "passed" and line["nodeid"].startswith(ROUND_TRIP_FILES):
+            for e in line.get("exports", []):
+                exports[e["format"]] += 1
+                export_rows[e["format"]] += e["rows"]
+    fault_tests = [line for line in lines if line["faults"]]
+    longest = max(fault_tests, key=lambda line: line.get("seconds", 0.0), default=None)
     return {
+        "inputs_by_kind": Counter(a.get("input", "?") for a in audits),
+        "exports": exports,
+        "export_rows": export_rows,
+        "longest_fault_test": (longest["nodeid"], longest.get("seconds", 0.0)) if longest else None,
+        "longest_test": max((line.get("seconds", 0.0) for line in lines), default=0.0),
         "injected": injected,
         "survived": survived,
         "bad_files_read": len(bad_read),
@@ -117,6 +136,20 @@ def table(s: dict, totals: dict[str, int], seconds: float) -> str:
         f"({s['rows_mismatch']} audits lost or added rows, {s['out_of_order']} out of order) |",
         f"| Worker processes that died and were recovered | {s['worker_crashes']} |",
     ]
+    if s["longest_fault_test"]:
+        nodeid, secs = s["longest_fault_test"]
+        out.append(
+            f"| Longest wait: slowest fault-injecting test, every wait in it included | "
+            f"{secs:.1f} s (`{nodeid.split('::')[-1]}`) |"
+        )
+    out.append(f"| Longest test of the run (no test waits unbounded) | {s['longest_test']:.1f} s |")
+    out += ["", "| Input kind audited | Audits |", "|---|---|"]
+    for kind, n in sorted(s["inputs_by_kind"].items(), key=lambda kv: (-kv[1], kv[0])):
+        out.append(f"| {kind} | {n} |")
+    out += ["", "| Export format (written, read back by its standard reader, compared) | "
+            "Exports | Rows |", "|---|---|---|"]  # fmt: skip
+    for fmt in (".csv", ".tsv", ".parquet", ".sdf", ".xlsx"):
+        out.append(f"| {fmt} | {s['exports'].get(fmt, 0)} | {s['export_rows'].get(fmt, 0)} |")
     kinds = list(KINDS) + sorted(set(s["injected"]) - set(KINDS))
     out += ["", "| Fault injected | Injected | Survived |", "|---|---|---|"]
     for kind in kinds:
@@ -131,13 +164,17 @@ def table(s: dict, totals: dict[str, int], seconds: float) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--keep", help="directory to keep the JSON lines and JUnit XML in")
+    parser.add_argument(
+        "--files", nargs="+", default=list(FILES),
+        help="test file patterns under tests/ (default: every reliability file)",
+    )  # fmt: skip
     args, extra = parser.parse_known_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(args.keep) if args.keep else Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
         log, xml = folder / "faults.jsonl", folder / "junit.xml"
         log.unlink(missing_ok=True)
-        code, seconds = run_tests(log, xml, extra)
+        code, seconds = run_tests(log, xml, extra, tuple(args.files))
         lines = [json.loads(x) for x in log.read_text().splitlines()] if log.exists() else []
         print()
         print(table(summarize(lines), junit_totals(xml), seconds))

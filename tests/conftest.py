@@ -69,6 +69,7 @@ class _FaultRecorder:
         self.inputs: list[str] = []
         self.backend: str | None = None
         self.rows_read: int | None = None
+        self.exports: list[dict] = []
 
     def fault(self, kind: str, n: int = 1) -> None:
         self.faults[kind] = self.faults.get(kind, 0) + int(n)
@@ -76,6 +77,7 @@ class _FaultRecorder:
 
 _recorder: _FaultRecorder | None = None
 _outcomes: dict[str, str] = {}
+_durations: dict[str, float] = {}
 
 
 @pytest.fixture
@@ -95,9 +97,16 @@ def _install_observers(rec: _FaultRecorder) -> list[tuple[object, str, object]]:
 
     import molaudit
     import molaudit.api
+    import molaudit.export
 
     tests_dir = Path(__file__).parent.resolve()
     real_kill, real_audit, real_read = os.kill, molaudit.audit, molaudit.api.read_input
+    real_export = molaudit.export.export_batch
+
+    def export_batch(batch, path, **kw):
+        out = real_export(batch, path, **kw)
+        rec.exports.append({"format": Path(path).suffix.lower(), "rows": len(batch.table)})
+        return out
 
     def kill(pid: int, sig: int) -> None:
         # only kills sent by test code count (not joblib/loky shutting its own workers down)
@@ -123,7 +132,7 @@ def _install_observers(rec: _FaultRecorder) -> list[tuple[object, str, object]]:
             rec.fault(f"worker SIGKILL ({rec.backend})")
         if options is not None and options._test_allocate_on and options.max_memory_mb:
             rec.fault(f"memory ({rec.backend or 'in-process'})")
-        entry: dict = {"backend": backend, "n_jobs": kw.get("n_jobs", -1)}
+        entry: dict = {"backend": backend, "n_jobs": kw.get("n_jobs", -1), "input": _kind(data)}
         rec.rows_read = None
         try:
             batch = real_audit(data, **kw)
@@ -148,14 +157,36 @@ def _install_observers(rec: _FaultRecorder) -> list[tuple[object, str, object]]:
         return batch
 
     saved = [(os, "kill", real_kill), (molaudit, "audit", real_audit),
-             (molaudit.api, "read_input", real_read)]  # fmt: skip
+             (molaudit.api, "read_input", real_read),
+             (molaudit.export, "export_batch", real_export)]  # fmt: skip
     os.kill, molaudit.audit, molaudit.api.read_input = kill, audit, read_input
+    molaudit.export.export_batch = export_batch
     return saved
+
+
+def _kind(data: object) -> str:
+    """What kind of input an audit was given, for the figures."""
+    if isinstance(data, str | os.PathLike):
+        name = Path(data).name.lower().removesuffix(".gz")
+        return f"file {Path(name).suffix or '(none)'}"
+    import pandas as pd
+
+    if isinstance(data, pd.DataFrame):
+        return "DataFrame"
+    if isinstance(data, pd.Series):
+        return "Series"
+    if isinstance(data, list | tuple):
+        from rdkit import Chem
+
+        return "list of Mol" if any(isinstance(x, Chem.Mol) for x in data) else "list of SMILES"
+    return type(data).__name__
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if not os.environ.get(FAULT_LOG_ENV):
         return
+    if report.when == "call":
+        _durations[report.nodeid] = float(report.duration)
     if report.when == "call" or report.outcome != "passed":
         if _outcomes.get(report.nodeid) in (None, "passed"):
             _outcomes[report.nodeid] = report.outcome
@@ -186,6 +217,8 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
             "faults": rec.faults,
             "audits": rec.audits,
             "inputs": sorted(set(rec.inputs)),
+            "exports": rec.exports,
+            "seconds": _durations.pop(item.nodeid, 0.0),
         }
         with open(path, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(line, default=str) + "\n")

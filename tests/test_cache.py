@@ -12,6 +12,9 @@ import pytest
 import molaudit
 from molaudit.run.cache import SafeDisk, Store, decode_molecule, encode_molecule
 
+# every test here may start a worker pool: each one has its own bound
+pytestmark = pytest.mark.timeout(180)
+
 
 class _Exploit:
     """Unpickling this creates a file: proof that a pickle ran."""

@@ -18,6 +18,9 @@ import molaudit.run.cache
 from molaudit.cli import main as cli
 from molaudit.run.cache import Store, decode_molecule, encode_molecule
 
+# every test here may start a worker pool: each one has its own bound
+pytestmark = pytest.mark.timeout(180)
+
 COMPARE = [c for c in molaudit.schema.AUDIT_COLUMNS if c != "audit_ms"]
 OLD_VERSION = "0.0.9"
 

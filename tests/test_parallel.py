@@ -6,6 +6,9 @@ import pytest
 
 from molaudit.run.parallel import parallel_map
 
+# every test here may start a worker pool: each one has its own bound
+pytestmark = pytest.mark.timeout(180)
+
 CHUNKS = [list(range(n)) for n in (5, 1, 3, 0, 7)]
 
 

@@ -15,6 +15,9 @@ from molaudit.errors import ColumnNotFoundError
 from molaudit.ingest.columns import parse_activity
 from molaudit.ingest.readers import read_input
 
+# every test here may start a worker pool: each one has its own bound
+pytestmark = pytest.mark.timeout(180)
+
 BAD = Path(__file__).parent / "data" / "bad"
 
 
@@ -107,7 +110,7 @@ def test_salts_and_metals_smi(quiet):
     batch = audit(BAD / "salts_metals.smi")
     table = batch.table.set_index("id")
     assert len(table) == 10
-    assert "sodium" in table.loc["sodium acetate", "check_messages"]
+    assert "sodium" in table.loc["sodium acetate", "check_messages"].lower()
     assert table.loc["sodium acetate", "std_smiles"] == "CC(=O)O"
     assert "organometallic" in table.loc["methylplatinum", "checks"]
     assert "radicals" in table.loc["methyl radical", "checks"]
@@ -188,7 +191,117 @@ def test_xlsx_roundtrip(tmp_path, quiet):
     frame = pd.DataFrame({"smiles": ["CCO", "xyz"], "id": ["=A", "007"]})
     batch = audit(frame, id_col="id")
     path = batch.export(tmp_path / "out.xlsx")
-    back = audit(path, smiles_col="smiles_input", id_col="id_input")
+    # the export keeps the input header ('smiles', 'id'); the audit's clashing columns are
+    # written 'molaudit_smiles', 'molaudit_id' (molaudit.schema)
+    back = audit(path, smiles_col="smiles", id_col="id")
     assert back.table["id"].tolist() == ["=A", "007"]
-    assert "id_input_2" in back.table.columns  # the exported 'id' column, renamed on the clash
+    assert "molaudit_id" in back.table.columns
     assert back.table["status"].tolist() == ["ok", "error"]
+
+
+def test_a_dataframe_column_of_mols_is_detected_or_named(quiet):
+    from rdkit import Chem
+
+    mols = [Chem.MolFromSmiles(s) for s in ("CCO", "c1ccccc1O", "CC(=O)O")]
+    frame = pd.DataFrame({"ROMol": mols, "name": ["ethanol", "phenol", "acetic acid"]})
+    detected = audit(frame, n_jobs=1, cache=False, progress=False, analytics=False)
+    named = audit(frame.rename(columns={"ROMol": "mol"}), mol_col="mol", n_jobs=1,
+                  cache=False, progress=False, analytics=False)  # fmt: skip
+    for batch in (detected, named):
+        table = batch.table
+        assert table["status"].tolist() == ["ok", "ok", "ok"]  # never str(Mol) -> parse_error
+        # oracle: RDKit's own canonical SMILES of each Mol
+        assert table["smiles"].tolist() == [Chem.MolToSmiles(m) for m in mols]
+        assert table["id"].tolist() == ["ethanol", "phenol", "acetic acid"]
+    assert "RDKit Mol column 'ROMol' (detected)" in detected.notes
+
+
+def test_mol_properties_are_kept_as_columns_for_a_list_of_mols(quiet):
+    from rdkit import Chem
+
+    mols = []
+    for smiles, name, pki, extra in (("CCO", "m1", "5.5", "x"), ("CCN", "m2", "6.25", None)):
+        mol = Chem.MolFromSmiles(smiles)
+        mol.SetProp("_Name", name)
+        mol.SetProp("pKi", pki)
+        if extra:
+            mol.SetProp("vendor", extra)
+        mols.append(mol)
+    table = audit(mols, n_jobs=1, cache=False, progress=False, analytics=False).table
+    # like RDKit's PandasTools: _Name plus every property, as text; absent -> missing
+    assert table["_Name"].tolist() == ["m1", "m2"]
+    assert table["pKi"].tolist() == ["5.5", "6.25"]
+    assert table["vendor"].iloc[0] == "x" and pd.isna(table["vendor"].iloc[1])
+    assert table["id"].tolist() == ["m1", "m2"]
+    assert table["activity"].tolist() == [5.5, 6.25]  # the pKi property, detected
+
+
+def test_empty_structures_are_errors_in_every_format(tmp_path, quiet):
+    # a 0-atom SD record and an empty SMILES are the same thing: no structure
+    sdf = tmp_path / "empty.sdf"
+    sdf.write_text(
+        "empty\n  hand-written\n\n  0  0  0  0  0  0  0  0  0  0999 V2000\nM  END\n$$$$\n"
+        "ethanol\n     RDKit          2D\n\n  3  2  0  0  0  0  0  0  0  0999 V2000\n"
+        "    0.0000    0.0000    0.0000 C   0  0  0  0  0  0  0  0  0  0  0  0\n"
+        "    1.2990    0.7500    0.0000 C   0  0  0  0  0  0  0  0  0  0  0  0\n"
+        "    2.5981   -0.0000    0.0000 O   0  0  0  0  0  0  0  0  0  0  0  0\n"
+        "  1  2  1  0\n  2  3  1  0\nM  END\n$$$$\n"
+    )
+    csv_path = tmp_path / "empty.csv"
+    csv_path.write_text("smiles,id\n,blank\nCCO,ethanol\n")
+    from rdkit import Chem
+
+    for data in (sdf, csv_path, [Chem.Mol(), Chem.MolFromSmiles("CCO")], ["", "CCO"]):
+        table = audit(data, n_jobs=1, cache=False, progress=False, analytics=False).table
+        assert table["error_code"].tolist()[0] == "empty_input", data
+        assert table["status"].tolist() == ["error", "ok"], data
+
+
+def test_whitespace_inside_a_smiles_is_an_error_naming_it(quiet):
+    table = audit(
+        pd.DataFrame({"smiles": ["CC\tO", "CC O", " CCO ", "C[C@H](F)Cl |&1:1|"]}),
+        n_jobs=1, cache=False, progress=False, analytics=False,
+    ).table  # fmt: skip
+    assert table["error_code"].tolist()[:2] == ["whitespace_in_smiles"] * 2
+    assert "a tab at position 2" in table["error_message"].iloc[0]
+    assert "would read only 'CC'" in table["error_message"].iloc[0]  # never silently ethane
+    assert "a space at position 2" in table["error_message"].iloc[1]
+    assert table["status"].iloc[2] == "ok"  # padding around the field is not inside it
+    assert table["status"].iloc[3] != "error"  # a CXSMILES extension is not whitespace inside
+
+
+def test_severity_and_status_agree_and_query_features_are_flagged(quiet):
+    from molaudit.molecule.checks import CHECKS
+
+    table = audit(
+        pd.DataFrame({"smiles": ["[#6]~[#7]", "*c1ccccc1", "CCO", "CC(F)Cl"]}),
+        n_jobs=1, cache=False, progress=False, analytics=False,
+    ).table  # fmt: skip
+    assert "query_features" in table["checks"].iloc[0].split(";")  # '~' is a SMARTS any-bond
+    for checks, status in zip(table["checks"], table["status"], strict=True):
+        severities = {CHECKS[c].severity for c in checks.split(";") if c}
+        want = "error" if "critical" in severities else (
+            "warning" if "warning" in severities else "ok")  # fmt: skip
+        assert status == want, (checks, status)
+    assert table["error_code"].tolist()[:2] == ["critical_check", "critical_check"]
+    assert table["status"].iloc[2] == "ok"
+
+
+def test_non_finite_activities_get_a_note_and_statistics_stay_quiet(quiet):
+    import warnings
+
+    frame = pd.DataFrame({
+        "smiles": ["CCO", "CCN", "CCC", "CCCl", "CCBr", "CCI"],
+        "pIC50": ["1e400", "-1e999", "inf", "nan", "5.0", "6.0"],
+    })  # fmt: skip
+    batch = audit(frame, activity_col="pIC50", n_jobs=1, cache=False, progress=False,
+                  analytics=False)  # fmt: skip
+    table = batch.table
+    assert table["activity"].isna().tolist() == [True, True, True, True, False, False]
+    assert "beyond the float range" in table["activity_note"].iloc[0]
+    assert "beyond the float range" in table["activity_note"].iloc[1]
+    assert table["activity_note"].iloc[2] == "infinite"
+    assert table["activity_note"].iloc[3] == "missing"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        batch.analytics.run("statistics")

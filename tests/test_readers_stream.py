@@ -18,6 +18,9 @@ from molaudit.ingest import stream as readers_stream
 from molaudit.ingest.readers import InputTable, read_input
 from molaudit.ingest.stream import StructureColumn, iter_lines, iter_sdf_records
 
+# every test here may start a worker pool: each one has its own bound
+pytestmark = pytest.mark.timeout(180)
+
 BAD = Path(__file__).parent / "data" / "bad"
 CORPUS = sorted(p for p in BAD.iterdir() if p.name != "README.md")
 

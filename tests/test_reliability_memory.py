@@ -20,9 +20,13 @@ import molaudit
 from molaudit import AuditOptions
 from molaudit.run.limits import address_space_bytes, allocate_for_test, memory_cap
 
-pytestmark = pytest.mark.skipif(
-    not sys.platform.startswith("linux"), reason="RLIMIT_AS and /proc/self/statm are Linux-only"
-)
+pytestmark = [
+    pytest.mark.skipif(
+        not sys.platform.startswith("linux"),
+        reason="RLIMIT_AS and /proc/self/statm are Linux-only",
+    ),
+    pytest.mark.timeout(180),  # every test here starts a worker pool: each one has its own bound
+]
 
 COMPARE = [c for c in molaudit.schema.AUDIT_COLUMNS if c != "audit_ms"]
 CAP_MB = 256

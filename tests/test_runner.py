@@ -14,6 +14,9 @@ import pytest
 import molaudit
 from molaudit import AuditCancelled, AuditOptions
 
+# every test here may start a worker pool: each one has its own bound
+pytestmark = pytest.mark.timeout(180)
+
 COMPARE = [c for c in molaudit.schema.AUDIT_COLUMNS if c != "audit_ms"]
 
 
@@ -57,14 +60,18 @@ def test_cache_hit_options_change_and_grown_batch(small_real, cache_dir, quiet):
     )
 
 
-def test_ttl_expiry(cache_dir, quiet):
+def test_ttl_expiry(cache_dir, quiet, monkeypatch):
     smiles = ["CCO", "CCN", "c1ccccc1"]
-    first = molaudit.audit(smiles, n_jobs=1, cache_dir=cache_dir, ttl=1, progress=False)
+    # a TTL of one minute and a clock moved on by two, rather than a 1 s TTL and a sleep: on a
+    # loaded machine the audit itself took longer than 1 s and the entry expired before the
+    # first load (a flaky test)
+    first = molaudit.audit(smiles, n_jobs=1, cache_dir=cache_dir, ttl=60, progress=False)
     assert molaudit.load(first.key, cache_dir=cache_dir).key == first.key
-    time.sleep(1.2)
+    real_time = time.time
+    monkeypatch.setattr(time, "time", lambda: real_time() + 120)  # diskcache reads time.time
     with pytest.raises(KeyError, match="no cached batch"):
         molaudit.load(first.key, cache_dir=cache_dir)
-    again = molaudit.audit(smiles, n_jobs=1, cache_dir=cache_dir, ttl=1, progress=False)
+    again = molaudit.audit(smiles, n_jobs=1, cache_dir=cache_dir, ttl=60, progress=False)
     assert not again.run["from_batch_cache"] and again.run["cache_hits"] == 0
 
 
@@ -148,7 +155,7 @@ def test_cancel_keeps_finished_chunks_and_resumes(chembl231, cache_dir, quiet):
 def test_bad_runner_arguments():
     with pytest.raises(ValueError, match="backend must be one of"):
         molaudit.audit(["CCO"], backend="spark", cache=False, progress=False)
-    with pytest.raises(ValueError, match="n_jobs must be a non-zero integer"):
+    with pytest.raises(ValueError, match=r"n_jobs must be -1 \(all cores\), 1 \(in process\)"):
         molaudit.audit(["CCO"], n_jobs=0, cache=False, progress=False)
 
 
@@ -189,3 +196,46 @@ def test_ctrl_c_stops_and_the_rerun_resumes(chembl231, tmp_path):
     resumed = molaudit.audit(smiles, n_jobs=1, cache_dir=tmp_path / "c", progress=False)
     assert resumed.run["cache_hits"] > 0
     assert resumed.run["cache_hits"] + resumed.run["computed"] == len(smiles)
+
+
+@pytest.mark.parametrize("kind", ["csv", "sdf", "frame"])
+def test_warm_batch_equals_cold_and_its_summary_tells_this_run(tmp_path, small_real, kind, quiet):
+    head = small_real.head(12)
+    if kind == "csv":
+        data = tmp_path / "in.csv"
+        head.to_csv(data, index=False)
+    elif kind == "sdf":
+        from rdkit import Chem
+
+        data = tmp_path / "in.sdf"
+        with Chem.SDWriter(str(data)) as writer:
+            for smiles, act in zip(head["smiles"], head.iloc[:, 1], strict=True):
+                mol = Chem.MolFromSmiles(smiles)
+                mol.SetProp("pKi", str(act))
+                writer.write(mol)
+    else:
+        data = head
+    cache = tmp_path / "cache"
+    cold = molaudit.audit(data, n_jobs=1, cache_dir=cache, progress=False, analytics=False)
+    warm = molaudit.audit(data, n_jobs=1, cache_dir=cache, progress=False, analytics=False)
+    assert not cold.run["from_batch_cache"] and warm.run["from_batch_cache"]
+    pd.testing.assert_frame_equal(warm.table, cold.table)  # dtypes included
+    # the warm summary: rows read from the cache and the seconds that took, nothing computed
+    summary = warm.summary()
+    assert summary["cache"]["computed"] == 0
+    assert summary["cache"]["rows_read_from_cache"] == len(head)
+    assert set(summary["timings"]) == {"read", "total"}
+    assert cold.run["computed"] == len(head)
+
+
+def test_progress_counts_rows_not_unique_structures(quiet, cache_dir):
+    # 6 rows, 2 distinct structures: the bar must end at 6 (the records the user gave)
+    seen: list[tuple[int, int]] = []
+    smiles = ["CCO", "CCO", "CCO", "c1ccccc1", "c1ccccc1", "CCO"]
+    molaudit.audit(smiles, n_jobs=1, cache_dir=cache_dir, progress=lambda d, t: seen.append((d, t)))
+    assert seen and seen[-1] == (6, 6)
+    # grown batch: the 6 cached rows are done from the start, the new row finishes it
+    seen.clear()
+    molaudit.audit([*smiles, "CCN"], n_jobs=1, cache_dir=cache_dir,
+                   progress=lambda d, t: seen.append((d, t)))  # fmt: skip
+    assert seen == [(7, 7)]

@@ -34,6 +34,8 @@ __all__ = [
     "audit",
     "batches",
     "cache_info",
+    "compare",
+    "curate",
     "load",
     "load_ipython_extension",
 ]
@@ -51,10 +53,18 @@ def __getattr__(name: str) -> Any:
         from molaudit.notebook.panel import Panel
 
         return Panel
+    if name in ("compare", "curate"):  # imported lazily: compare's kernels need numba
+        from molaudit import curation
+
+        return getattr(curation, name)
     raise AttributeError(f"module 'molaudit' has no attribute {name!r}")
 
 
 def _register_magics_in_ipython() -> None:
+    import sys
+
+    if "IPython" not in sys.modules:  # no IPython imported: no shell to register with
+        return
     try:
         from IPython import get_ipython
     except ImportError:

@@ -1,4 +1,8 @@
-"""The functions users call: :func:`audit`, :func:`load`, :func:`batches`, :func:`cache_info`."""
+"""The functions users call: :func:`audit`, :func:`load`, :func:`batches`, :func:`cache_info`.
+
+The entry point only: reading is :mod:`molaudit.ingest`, the run :mod:`molaudit.run.runner`,
+the table :mod:`molaudit.run.table`, the cached batches :mod:`molaudit.run.batch_store`.
+"""
 
 from __future__ import annotations
 
@@ -17,10 +21,13 @@ import pandas as pd
 from molaudit.batch import Batch
 from molaudit.errors import MolauditWarning
 from molaudit.ingest import columns as cols
-from molaudit.ingest.readers import RESERVED, InputTable, read_input
+from molaudit.ingest.readers import read_input
+from molaudit.molecule.checks import apply_series_stereo_rule
 from molaudit.options import AuditOptions
-from molaudit.run.cache import Store, digest, frame_from_bytes, frame_to_bytes, pipeline_version
+from molaudit.run.batch_store import list_batches, load_batch, save_batch
+from molaudit.run.cache import Store, digest, pipeline_version
 from molaudit.run.runner import BACKENDS, run_audit
+from molaudit.run.table import build_table
 
 __all__ = ["audit", "batches", "cache_info", "load"]
 
@@ -42,6 +49,7 @@ def audit(
     cancel: threading.Event | None = None,
     scheduler: Any = None,
     analytics: bool = True,
+    mol_col: str | None = None,
 ) -> Batch:
     """Audit a batch of molecules: parse, check, standardize and profile every record.
 
@@ -73,6 +81,9 @@ def audit(
         Dask scheduler address or client for ``backend='dask'``.
     analytics : bool
         Run the cheap analytics (dedup, statistics) after the audit.
+    mol_col : str, optional
+        A DataFrame column of RDKit Mols to audit (detected when no ``smiles_col`` is given);
+        in the table it holds the Mols' SMILES.
 
     Returns
     -------
@@ -85,24 +96,41 @@ def audit(
         raise TypeError(f"options must be an AuditOptions, got {type(options).__name__}")
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {', '.join(BACKENDS)}; got {backend!r}")
+    from molaudit.analytics.params import check_n_jobs  # the one n_jobs rule
+
+    n_jobs = check_n_jobs(n_jobs)  # every argument is checked before any work
     client = None
     if backend == "dask":
         from molaudit.run.dask_backend import dask_context
 
         client = dask_context(scheduler)
     t0 = time.perf_counter()
-    table_in = read_input(data, smiles_col=smiles_col, id_col=id_col, activity_col=activity_col)
-    units = activity_units or cols.infer_units(table_in.activity_col)
+    table_in = read_input(
+        data, smiles_col=smiles_col, id_col=id_col, activity_col=activity_col, mol_col=mol_col
+    )
+    units = activity_units or cols.infer_units(table_in.activity_col, table_in.frame.columns)
     store = Store(cache_dir, ttl) if cache else None
     key = digest(pipeline_version(), options.digest(), table_in.content_digest(), str(units))
     if progress is True and table_in.notes:
         print("molaudit: " + "; ".join(table_in.notes), file=sys.stderr)
 
-    batch = _load_batch(store, key) if store is not None else None
+    batch = load_batch(store, key) if store is not None else None
     if batch is not None:
         batch._runtime(n_jobs=n_jobs, backend=backend, scheduler=client)
         store.record_stats(batch_hits=1)
-        batch.timings["read"] = time.perf_counter() - t0
+        # the summary tells what this run did (read the whole batch from the cache), never
+        # the cold run's counts and timings
+        seconds = time.perf_counter() - t0
+        batch.timings = {"read": seconds, "total": seconds}
+        batch.run = {
+            "rows_read_from_cache": len(batch.table),
+            "cache_hits": len(batch.table),
+            "computed": 0,
+            "unique_structures": batch.run.get("unique_structures"),
+            "chunks": 0,
+            "worker_crashes": 0,
+            "from_batch_cache": True,
+        }
         if analytics:
             batch.analytics.run_cheap()
         return batch
@@ -119,7 +147,9 @@ def audit(
             progress=progress,
             cancel=cancel,
         )
-    table = _build_table(table_in, records)
+    table = build_table(table_in, records)
+    # batch-level: undefined stereo warns only where the series defines stereo
+    table = apply_series_stereo_rule(table, options.undefined_stereo)
     valid_rows = np.flatnonzero(table["status"].to_numpy() != "error").astype(np.int64)
     fingerprints = np.ascontiguousarray(fps[valid_rows])
     del fps
@@ -163,54 +193,12 @@ def audit(
     )
     batch.scheduler = client
     if store is not None:
-        _save_batch(store, batch)
+        save_batch(store, batch)
         store.record_stats(molecule_hits=stats.cache_hits, molecule_misses=stats.computed)
     _warn_summary(batch)
     if analytics:
         batch.analytics.run_cheap()
     return batch
-
-
-def _build_table(table_in: InputTable, records: pd.DataFrame) -> pd.DataFrame:
-    frame = table_in.frame.copy()
-    renamed = _renamed_columns(list(frame.columns))
-    frame.columns = [renamed[c] for c in frame.columns]
-    n = len(records)
-    if table_in.id_col is not None:
-        raw = frame[renamed[table_in.id_col]]
-        ids = raw.astype("str").fillna("")
-        ids = pd.array(ids.to_numpy(), dtype="str")
-    else:
-        ids = pd.array([f"row_{i}" for i in range(n)], dtype="str")
-    if table_in.activity_col is not None:
-        values, notes = cols.parse_activity(frame[renamed[table_in.activity_col]])
-    else:
-        values, notes = np.full(n, np.nan), [""] * n
-    head = pd.DataFrame(
-        {
-            "row": np.arange(n, dtype=np.int64),
-            "id": ids,
-            "activity": values,
-            "activity_note": pd.array(notes, dtype="str"),
-        }
-    )
-    return pd.concat([frame, head, records], axis=1)
-
-
-def _renamed_columns(names: list[str]) -> dict[str, str]:
-    """Input column -> its name in the table: ``<name>_input`` (then ``_input_2``...) on a clash."""
-    taken = set(names) | set(RESERVED)
-    out: dict[str, str] = {}
-    for name in names:
-        if name not in RESERVED:
-            out[name] = name
-            continue
-        candidate, k = f"{name}_input", 2
-        while candidate in taken:
-            candidate, k = f"{name}_input_{k}", k + 1
-        taken.add(candidate)
-        out[name] = candidate
-    return out
 
 
 def _warn_summary(batch: Batch) -> None:
@@ -230,58 +218,6 @@ def _warn_summary(batch: Batch) -> None:
     )
 
 
-# ---------------------------------------------------------------------------- batch cache
-def _save_batch(store: Store, batch: Batch) -> None:
-    meta = batch._meta()
-    ok = store.set_bytes("batches", f"{batch.key}/table", frame_to_bytes(batch.table))
-    ok &= store.set_bytes("batches", f"{batch.key}/fps", batch.fingerprints.tobytes())
-    ok &= store.set_bytes(
-        "batches", f"{batch.key}/fprows", batch.fingerprint_rows.astype("<i8").tobytes()
-    )
-    ok &= store.set_json("batches", f"{batch.key}/meta", meta)
-    if not ok:
-        batch.notes.append("the batch could not be written to the cache (disk full?)")
-
-
-def _load_batch(store: Store, key: str) -> Batch | None:
-    meta = store.get_json("batches", f"{key}/meta")
-    if not meta:
-        return None
-    table_blob = store.get_bytes("batches", f"{key}/table")
-    fps_blob = store.get_bytes("batches", f"{key}/fps")
-    rows_blob = store.get_bytes("batches", f"{key}/fprows")
-    if table_blob is None or fps_blob is None or rows_blob is None:
-        return None
-    try:
-        table = frame_from_bytes(table_blob)
-        options = AuditOptions.from_dict(meta["options"])
-        n_bytes = options.fp_size // 8
-        fingerprints = np.frombuffer(fps_blob, dtype=np.uint8).reshape(-1, n_bytes).copy()
-        rows = np.frombuffer(rows_blob, dtype="<i8").astype(np.int64)
-        if len(rows) != len(fingerprints) or len(table) != meta["rows"]:
-            raise ValueError("inconsistent cached batch")
-        # an entry written by another version may lack fields: a miss, never a KeyError
-        return Batch(
-            table=table,
-            fingerprints=fingerprints,
-            fingerprint_rows=rows,
-            key=key,
-            options=options,
-            columns=dict(meta["columns"]),
-            source=str(meta["source"]),
-            notes=list(meta.get("notes", [])),
-            timings=dict(meta.get("timings", {})),
-            run={**meta.get("run", {}), "from_batch_cache": True},
-            activity_units=meta.get("activity_units"),
-            store=store,
-            created=meta.get("created"),
-        )
-    except Exception:
-        for part in ("meta", "table", "fps", "fprows"):
-            store._discard(store.cache("batches"), f"{key}/{part}")
-        return None
-
-
 def load(
     key: str, *, cache_dir: str | os.PathLike | None = None, ttl: float | None = None
 ) -> Batch:
@@ -293,7 +229,7 @@ def load(
         No batch with that key in the cache (never audited there, or expired).
     """
     store = Store(cache_dir, ttl)
-    batch = _load_batch(store, key)
+    batch = load_batch(store, key)
     if batch is None:
         raise KeyError(
             f"no cached batch {key!r} in {store.directory} (expired after its TTL, cleared, or "
@@ -310,28 +246,7 @@ def batches(*, cache_dir: str | os.PathLike | None = None) -> pd.DataFrame:
     pandas.DataFrame
         Columns: key, rows, source, created, expires (timestamps, UTC), most recent first.
     """
-    store = Store(cache_dir)
-    cache = store.cache("batches")
-    out = []
-    for name in list(cache.iterkeys()):
-        if not name.endswith("/meta"):
-            continue
-        meta = store.get_json("batches", name)
-        if not meta:
-            continue
-        out.append(
-            {
-                "key": meta["key"],
-                "rows": meta["rows"],
-                "source": meta["source"],
-                "created": pd.Timestamp(meta["created"], unit="s", tz="UTC"),
-                "expires": pd.Timestamp(
-                    store.expires_at("batches", name) or np.nan, unit="s", tz="UTC"
-                ),
-            }
-        )
-    frame = pd.DataFrame(out, columns=["key", "rows", "source", "created", "expires"])
-    return frame.sort_values("created", ascending=False, ignore_index=True)
+    return list_batches(Store(cache_dir))
 
 
 def cache_info(*, cache_dir: str | os.PathLike | None = None) -> dict[str, Any]:

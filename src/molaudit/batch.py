@@ -218,6 +218,14 @@ class Batch:
         """The ``k`` most similar molecules to ``query`` (SMILES, Mol or input row)."""
         return self.analytics.similar(query, k=k, threshold=threshold)
 
+    def substructure(self, query: str, *, cancel: Any = None) -> AnalyticResult:
+        """Input rows whose parent contains ``query`` (SMARTS or SMILES); frame ``matches``.
+
+        Uses a pattern-fingerprint ``SubstructLibrary`` built on first use and kept with the
+        batch; ``cancel`` (a ``threading.Event``) stops the search between library slices.
+        """
+        return self.analytics.run("substructure", query=query, cancel=cancel)
+
     def nearest_neighbors(self, k: int = 1, **params: Any) -> AnalyticResult:
         """For every molecule its ``k`` most similar others and an isolation score."""
         return self.analytics.run("nearest_neighbors", k=k, **params)
@@ -251,3 +259,24 @@ class Batch:
     def lle(self, **params: Any) -> AnalyticResult:
         """Lipophilic ligand efficiency per molecule."""
         return self.analytics.run("lle", **params)
+
+    def curate(self, **params: Any) -> AnalyticResult:
+        """One activity per compound, with a decision for every row and a recipe.
+
+        See :func:`molaudit.analytics.curate.curate` (``level``, ``aggregate``,
+        ``max_spread``, ``activity_units``).
+        """
+        from molaudit.curation import batch_curate
+
+        return batch_curate(self, **params)
+
+    def split(
+        self, method: str = "scaffold", test_fraction: float = 0.2, seed: int = 0, **params: Any
+    ) -> Any:
+        """Train/test split (scaffold, cluster or random) with ``compare(train, test)`` attached.
+
+        See :func:`molaudit.analytics.split.split`.
+        """
+        from molaudit.curation import batch_split
+
+        return batch_split(self, method, test_fraction, seed, **params)

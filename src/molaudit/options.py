@@ -38,6 +38,11 @@ class AuditOptions:
         not stall a worker. ``0`` disables.
     macrocycle_size : int
         Smallest ring size flagged by the ``macrocycle`` check.
+    undefined_stereo : {'series', 'info', 'warning'}
+        How undefined stereo counts (see :mod:`molaudit.molecule.checks`): ``'series'``
+        (default) makes it information unless another molecule of the batch with the same
+        Murcko scaffold defines stereo, then a warning (``stereo_undefined_in_series``);
+        ``'info'`` never warns; ``'warning'`` always warns.
     trivial_heavy_atoms : int
         Molecules (parents) with fewer heavy atoms than this are flagged ``trivial_molecule``.
     max_memory_mb : int
@@ -59,7 +64,10 @@ class AuditOptions:
     macrocycle_size: int = 12
     trivial_heavy_atoms: int = 3
     max_memory_mb: int = 4096
-    _schema: int = field(default=1, repr=False)
+    undefined_stereo: str = "series"
+    #: 2: parents chosen by the counterion rules, cumulative dedup keys (salt_key), stereo
+    #: checks without cage/labile-C=N noise; older cached results are not served.
+    _schema: int = field(default=2, repr=False)
     #: Fault injection for tests: a worker process that meets exactly this structure text kills
     #: itself with SIGKILL (as a segfault or the OOM killer would). Never set it in real use.
     _test_crash_on: str = field(default="", repr=False)
@@ -79,6 +87,11 @@ class AuditOptions:
         _check_int("max_structure_chars", self.max_structure_chars, 0, 10**10)
         _check_int("trivial_heavy_atoms", self.trivial_heavy_atoms, 0, 100)
         _check_int("max_memory_mb", self.max_memory_mb, 0, 1 << 30)
+        if self.undefined_stereo not in ("series", "info", "warning"):
+            raise ValueError(
+                "undefined_stereo must be 'series', 'info' or 'warning', "
+                f"got {self.undefined_stereo!r}"
+            )
         for name in ("standardize", "canonical_tautomer", "alerts"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}")
@@ -110,7 +123,7 @@ class AuditOptions:
 
 
 #: Options added after the first release, with the default that keeps older digests valid.
-_ADDED_LATER = {"max_memory_mb": 4096, "_test_allocate_on": ""}
+_ADDED_LATER = {"max_memory_mb": 4096, "_test_allocate_on": "", "undefined_stereo": "series"}
 
 
 def _check_int(name: str, value: object, low: int, high: int) -> None:

@@ -11,8 +11,8 @@ from fp_input import make_input
 
 from molaudit.analytics import REGISTRY
 from molaudit.analytics.similarity.approx_nn import approximate_nearest, estimate_recall
+from molaudit.analytics.similarity.index import FingerprintIndex
 from molaudit.analytics.similarity.neighbors import nearest_neighbors
-from molaudit.analytics.similarity.search import FingerprintIndex
 
 DATA = Path(__file__).parents[1] / "data" / "similarity" / "moleculeace_4sets.csv.gz"
 
@@ -92,13 +92,13 @@ def test_estimate_recall_counts_misses() -> None:
 
 def test_bad_parameters(ace: dict) -> None:
     data = ace["data"]
-    with pytest.raises(ValueError, match="method must be one of"):
+    with pytest.raises(ValueError, match=r"'method' parameter of nearest_neighbors must be one of"):
         nearest_neighbors(data, method="lsh")
-    with pytest.raises(ValueError, match="graph_neighbors must be an integer >= 2"):
+    with pytest.raises(ValueError, match=r"'graph_neighbors' parameter .* an integer >= 2"):
         nearest_neighbors(data, method="approximate", graph_neighbors=1)
-    with pytest.raises(ValueError, match=r"graph_neighbors must be >= k \(5\)"):
+    with pytest.raises(ValueError, match=r"'graph_neighbors' .* must be >= k \(5\)"):
         nearest_neighbors(data, k=5, method="approximate", graph_neighbors=3)
-    with pytest.raises(ValueError, match="recall_sample must be an integer >= 0"):
+    with pytest.raises(ValueError, match=r"'recall_sample' parameter .* an integer >= 0"):
         nearest_neighbors(data, method="approximate", recall_sample=-1)
 
 

@@ -165,9 +165,9 @@ def test_mmp_definition_and_bad_parameters() -> None:
     assert len(pairs) == 2  # toluene/benzene (2.5) and chlorobenzene/benzene (2.0)
     assert pairs["delta"].abs().tolist() == pytest.approx([2.5, 2.0])
     assert len(activity_cliffs(data, definition="mmp", min_delta=2.2)["pairs"]) == 1
-    with pytest.raises(ValueError, match="definition must be one of"):
+    with pytest.raises(ValueError, match=r"'definition' parameter of activity_cliffs must be"):
         activity_cliffs(data, definition="fancy")
-    with pytest.raises(ValueError, match=r"threshold must be a number in \(0, 1\], got 1.5"):
+    with pytest.raises(ValueError, match=r"'threshold' .* a float in \(0, 1\]; got 1.5"):
         activity_cliffs(data, definition="sali", threshold=1.5)
     with pytest.raises(ValueError, match="activity_units must be one of"):
         activity_cliffs(data, activity_units="furlongs")

@@ -69,7 +69,11 @@ def test_butina_frames_contract(ace: dict) -> None:
         "is_centroid",
         "similarity_to_centroid",
     ]
-    assert list(table.columns) == ["cluster", "centroid_row", "centroid_id", "size"]
+    assert list(table.columns) == ["cluster", "centroid_row", "centroid_id", "size", "rows"]
+    # member lists agree with the assignments (and are lists of ints)
+    for cid, members in zip(table["cluster"], table["rows"], strict=True):
+        assert members == assign.loc[assign["cluster"] == cid, "row"].tolist()
+        assert all(type(r) is int for r in members)
     assert np.array_equal(assign["row"].to_numpy(), rows)
     assert table["size"].sum() == len(rows)
     assert assign["is_centroid"].sum() == len(table)
@@ -118,9 +122,9 @@ def test_cutoff_is_a_distance(ace: dict) -> None:
 
 def test_bad_parameters_and_empty() -> None:
     data = make_input(["CCO", "CCN"])
-    with pytest.raises(ValueError, match=r"cutoff must be a Tanimoto \*distance\*"):
+    with pytest.raises(ValueError, match=r"'cutoff' .* a float in \[0, 1\); got 1.0"):
         clusters(data, cutoff=1.0)
-    with pytest.raises(ValueError, match="method must be one of"):
+    with pytest.raises(ValueError, match=r"'method' parameter of clusters must be one of"):
         clusters(data, method="kmeans")
     empty = AnalyticInput(
         table=pd.DataFrame({"row": [0], "id": ["a"], "status": ["error"], "smiles": [None]}),

@@ -78,7 +78,7 @@ def test_empty_missing_and_bad() -> None:
     assert lle(none).message == "no activity column: LLE needs one"
     mixed = lle(_input(["CCO", "CCN"], [-1.0, 3.0]))
     assert "activity_units could not be inferred" in mixed.message
-    with pytest.raises(ValueError, match="le must be True or False, got 'yes'"):
+    with pytest.raises(ValueError, match=r"'le' parameter of lle must be True or False; got 'yes'"):
         lle(_input(["CCO"], [1.0]), le="yes")
 
 

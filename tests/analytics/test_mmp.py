@@ -237,9 +237,9 @@ def test_mmp_analytic_empty_and_errors() -> None:
     res = mmp(all_bad)
     assert "every row is an error" in res.message
     assert res["skipped"]["row"].tolist() == [0, 1]
-    with pytest.raises(ValueError, match="structure must be 'input' or 'parent', got 'raw'"):
+    with pytest.raises(ValueError, match=r"'structure' .* one of 'input', 'parent'; got 'raw'"):
         mmp(_make_input(["CC"]), structure="raw")
-    with pytest.raises(ValueError, match="max_cuts must be 1, 2 or 3, got 0"):
+    with pytest.raises(ValueError, match=r"'max_cuts' .* of mmp must be one of 1, 2, 3; got 0"):
         mmp(_make_input(["CC"]), max_cuts=0)
 
 

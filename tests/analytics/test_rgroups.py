@@ -254,17 +254,17 @@ def test_invalid_core_raises_value_error():
         rgroups(data, core="C1CC([")
     with pytest.raises(ValueError, match="core must be a non-empty SMILES or SMARTS string"):
         rgroups(data, core="  ")
-    with pytest.raises(ValueError, match="core must be a non-empty SMILES or SMARTS string"):
+    with pytest.raises(ValueError, match=r"'core' parameter of rgroups must be a string or None"):
         rgroups(data, core=42)
 
 
 def test_bad_parameters_raise():
     data = make_input(["c1ccccc1C"])
-    with pytest.raises(ValueError, match=r"timeout must be a number of seconds > 0, got -1"):
+    with pytest.raises(ValueError, match=r"'timeout' parameter of rgroups .* > 0; got -1"):
         rgroups(data, timeout=-1)
-    with pytest.raises(ValueError, match=r"matching must be one of 'greedy'.*got 'fast'"):
+    with pytest.raises(ValueError, match=r"'matching' parameter .* one of 'greedy'.*got 'fast'"):
         rgroups(data, matching="fast")
-    with pytest.raises(ValueError, match=r"decomposition_timeout must be .* got 0"):
+    with pytest.raises(ValueError, match=r"'decomposition_timeout' parameter .* got 0"):
         rgroups(data, core="c1ccccc1", decomposition_timeout=0)
 
 
@@ -276,10 +276,12 @@ def test_decomposition_timeout_raises_timeout_error(chembl1862):
 
 def test_empty_all_error_and_acyclic_batches_give_messages():
     empty = rgroups(make_input([]))
-    assert empty.frames == {}
+    # the declared frames, empty (the result contract)
+    assert list(empty.frames) == ["decomposition", "unmatched"]
+    assert all(len(f) == 0 for f in empty.frames.values())
     assert "empty" in empty.message
     errors = rgroups(make_input([None, None, None]), core="c1ccccc1")
-    assert errors.frames == {}
+    assert list(errors.frames) == ["decomposition", "unmatched"] and errors["unmatched"].empty
     assert "all 3 rows are errors" in errors.message
     acyclic = rgroups(make_input(["CCO", "CCCN", None]))
     assert "no molecule has a ring scaffold" in acyclic.message

@@ -136,12 +136,12 @@ def test_hand_checked_molecules():
 
     table = result["scaffolds"]
     murcko = table[table["kind"] == "murcko"].set_index("scaffold")
-    assert murcko.loc["c1ccccc1", "rows"] == "0;1"
-    assert murcko.loc["c1ccccc1", "ids"] == "mol-0;mol-1"
-    assert murcko.loc["", "rows"] == "3;6"
+    assert murcko.loc["c1ccccc1", "rows"] == [0, 1]
+    assert murcko.loc["c1ccccc1", "ids"] == ["mol-0", "mol-1"]
+    assert murcko.loc["", "rows"] == [3, 6]
     assert murcko.loc["", "n_molecules"] == 2
     generic = table[table["kind"] == "generic"].set_index("scaffold")
-    assert generic.loc["C1CCCCC1", "rows"] == "0;1;2;4;5"
+    assert generic.loc["C1CCCCC1", "rows"] == [0, 1, 2, 4, 5]
     assert generic.loc["C1CCCCC1", "fraction"] == pytest.approx(5 / 8)
     assert table.loc[table["kind"] == "murcko", "n_molecules"].sum() == 8
 
@@ -177,10 +177,11 @@ def test_rows_and_ids_are_input_rows_not_positions(real):
     for r, scaffold in zip(members["row"], members["murcko_scaffold"], strict=True):
         assert scaffold == audit_murcko(smiles[r])
     for _, group in result["scaffolds"].iterrows():
-        rows = [int(x) for x in group["rows"].split(";")]
+        rows = group["rows"]
+        assert all(type(r) is int for r in rows)  # row references are lists of ints
         column = f"{group['kind']}_scaffold"
         assert set(members.loc[members["row"].isin(rows), column]) == {group["scaffold"]}
-        assert group["ids"].split(";") == [f"mol-{r}" for r in rows]
+        assert group["ids"] == [f"mol-{r}" for r in rows]
         assert rows == sorted(rows)
 
 
@@ -202,7 +203,7 @@ def test_generic_matches_rdkit_per_molecule_on_1000_real_molecules(real):
     generic = table[table["kind"] == "generic"].set_index("scaffold")
     assert len(generic) == groups.ngroups > 50
     for scaffold, group in groups:
-        assert generic.loc[scaffold, "rows"] == ";".join(map(str, group["row"]))
+        assert generic.loc[scaffold, "rows"] == group["row"].tolist()
         assert generic.loc[scaffold, "mean_activity"] == pytest.approx(group["act"].mean())
         assert generic.loc[scaffold, "median_activity"] == pytest.approx(group["act"].median())
     counts = oracle["generic"].value_counts().to_numpy()
@@ -250,13 +251,18 @@ def test_kind_murcko_or_generic_only():
     assert generic.summary["n_acyclic"] == 1
 
 
-def test_no_activity_means_no_activity_columns():
+def test_no_activity_means_empty_activity_columns():
+    # the declared columns are always there (the result contract); without activity they are
+    # NaN, and no member has a value
     result = scaffolds(make_input(["Cc1ccccc1", "CCc1ccccc1"]))
-    assert "mean_activity" not in result["scaffolds"].columns
+    table = result["scaffolds"]
+    assert table["mean_activity"].isna().all() and (table["n_activity"] == 0).all()
 
 
 def test_bad_kind_raises():
-    with pytest.raises(ValueError, match=r"kind must be one of 'both', 'murcko', 'generic'"):
+    with pytest.raises(
+        ValueError, match=r"'kind' .* of scaffolds must be one of 'both', 'murcko', 'generic'"
+    ):
         scaffolds(make_input(["c1ccccc1"]), kind="bemis-murcko")
     with pytest.raises(ValueError, match="must be a 'scaffolds' AnalyticResult"):
         scaffold_rows(AnalyticResult("dedup"), "c1ccccc1")
@@ -264,10 +270,12 @@ def test_bad_kind_raises():
 
 def test_empty_and_all_error_batches_give_messages():
     empty = scaffolds(make_input([]))
-    assert empty.frames == {}
+    # the declared frames, empty (the result contract)
+    assert list(empty.frames) == ["scaffolds", "members"]
+    assert all(len(f) == 0 for f in empty.frames.values())
     assert "empty" in empty.message
     errors = scaffolds(make_input([None, None]))
-    assert errors.frames == {}
+    assert list(errors.frames) == ["scaffolds", "members"] and errors["scaffolds"].empty
     assert "all 2 rows are errors" in errors.message
     assert scaffold_rows(errors, "c1ccccc1") == []
 
@@ -320,9 +328,7 @@ def test_through_the_engine(real):
     assert result.summary["n_error_rows"] == 1
     assert "mean_activity" in result["scaffolds"].columns
     top = result["scaffolds"].iloc[0]
-    assert scaffold_rows(result, top["scaffold"], kind=top["kind"]) == [
-        int(x) for x in top["rows"].split(";")
-    ]
+    assert scaffold_rows(result, top["scaffold"], kind=top["kind"]) == top["rows"]
     decomposition = batch.rgroups(core="c1ccccc1")["decomposition"]
     table = batch.table.set_index("row")
     for row, ident in decomposition[["row", "id"]].itertuples(index=False):

@@ -13,14 +13,9 @@ from rdkit.Chem import rdFingerprintGenerator
 from rdkit.Chem.MolStandardize import rdMolStandardize
 
 from molaudit.analytics import REGISTRY, AnalyticInput
+from molaudit.analytics.similarity.index import FingerprintIndex, query_fingerprint
 from molaudit.analytics.similarity.neighbors import nearest_neighbors
-from molaudit.analytics.similarity.search import (
-    FingerprintIndex,
-    query_fingerprint,
-    similar,
-    similarity_matrix,
-    similarity_pairs,
-)
+from molaudit.analytics.similarity.search import similar, similarity_matrix, similarity_pairs
 
 DATA = Path(__file__).parents[1] / "data" / "similarity" / "moleculeace_4sets.csv.gz"
 N_DUPLICATES = 40  # repeated structures: exact ties that must be ordered by row
@@ -82,7 +77,7 @@ def test_nearest_neighbors_identical_to_rdkit(ace: dict) -> None:
 @pytest.mark.parametrize("k", [12, 90])
 def test_tiled_kernel_for_large_k_identical_to_rdkit(ace: dict, k: int) -> None:
     # k >= TILED_MIN_K runs the cache-blocked kernel (t-SNE asks for k = 90)
-    from molaudit.analytics.similarity.search import TILED_MIN_K
+    from molaudit.analytics.similarity.index import TILED_MIN_K
 
     assert k >= TILED_MIN_K
     data, sims, rows = ace["data"], ace["sims"], ace["rows"]
@@ -196,11 +191,11 @@ def test_similarity_matrix_limits(ace: dict) -> None:
 
 def test_bad_parameters_name_themselves(ace: dict) -> None:
     data = ace["data"]
-    with pytest.raises(ValueError, match="k must be a positive integer"):
+    with pytest.raises(ValueError, match=r"'k' parameter of nearest_neighbors must be an integer"):
         nearest_neighbors(data, k=0)
-    with pytest.raises(ValueError, match=r"threshold must be a number in \(0, 1\]"):
+    with pytest.raises(ValueError, match=r"'threshold' .* similarity_pairs .* in \(0, 1\]; got 0"):
         similarity_pairs(data, threshold=0)
-    with pytest.raises(ValueError, match=r"threshold must be a number in \[0, 1\]"):
+    with pytest.raises(ValueError, match=r"'threshold' .* of similar .* in \[0, 1\] or None"):
         similar(data, "CCO", threshold=1.5)
     with pytest.raises(ValueError, match="valid SMILES"):
         similar(data, "C1CC(")

@@ -1,4 +1,5 @@
-"""A JupyterLab server and a Debian Chromium driven by Playwright, for real-browser tests."""
+"""A Jupyter server (JupyterLab, and Notebook 7 and Voila when installed: one server serves
+all three) and a Debian Chromium driven by Playwright, for real-browser tests."""
 
 from __future__ import annotations
 
@@ -60,6 +61,7 @@ def lab(tmp_path_factory):
             "--ServerApp.ip=127.0.0.1",
             "--allow-root",
             "--LabApp.expose_app_in_browser=True",
+            "--JupyterNotebookApp.expose_app_in_browser=True",
             f"--ServerApp.root_dir={root}",
         ],
         env=env,
@@ -103,7 +105,10 @@ def browser_page():
         context = browser.new_context(viewport={"width": 1500, "height": 1100})
         page = context.new_page()
         page.errors = []  # type: ignore[attr-defined]
-        page.on("pageerror", lambda exc: page.errors.append(f"pageerror: {exc}"))
+        page.on(
+            "pageerror",
+            lambda exc: page.errors.append(f"pageerror: {exc} at {(exc.stack or '')[:600]}"),
+        )
         page.on(
             "console",
             lambda msg: (

@@ -15,6 +15,18 @@ from molaudit.notebook.panel import Panel
 from molaudit.notebook.table_widget import MoleculeTable
 
 
+def browser_sends(fig, kind: str, indices=(), curve: int = 0, **extra) -> None:
+    """Deliver what plot.js sends after a gesture, through ipywidgets' custom-message path."""
+    content = {"type": kind, **extra}
+    buffers = []
+    if kind == "selection":
+        content["curves"] = [curve]
+        buffers = [np.asarray(indices, dtype=np.int32).tobytes()]
+    elif kind in ("click", "hover"):
+        content.update(curve=curve, index=int(indices[0]))
+    fig._handle_custom_msg(content, buffers)
+
+
 def test_table_widget_syncs_one_page(batch):
     table = MoleculeTable(batch.table, page_size=10)
     assert (table.n_total, table.n_filtered, table.n_pages) == (64, 64, 7)
@@ -207,16 +219,7 @@ def test_chemical_space_selection_reaches_batch_selection(batch):
     assert "&lt;img src=x onerror=alert(1)&gt;" in fig.data[0].text
     assert "<img src=x onerror=alert(1)>" not in fig.data[0].text
     # what the front end sends after a lasso selection of points 0, 5 and 7
-    fig._js2py_pointsCallback = {
-        "event_type": "plotly_selected",
-        "points": {
-            "trace_indexes": [0, 0, 0],
-            "point_indexes": [0, 5, 7],
-            "xs": [0, 0, 0],
-            "ys": [0, 0, 0],
-        },
-        "selector": None,
-    }
+    browser_sends(fig, "selection", [0, 5, 7], lasso={"x": [0, 1, 1], "y": [0, 0, 1]})
     expected = [int(rows[i]) for i in (0, 5, 7)]
     assert stub.selection == expected and shown == [(expected, False)]
 
@@ -317,7 +320,7 @@ def test_similarity_search_tab(batch):
     assert np.allclose(hits["similarity"].to_numpy(), best)
     search.query.value = "not(a smiles"
     search.search()
-    assert "color:#c33" in search.message.value
+    assert "jp-error-color1" in search.message.value
 
 
 def test_large_substructure_search_runs_in_background(batch, monkeypatch):
@@ -353,53 +356,43 @@ def test_input_form_cancel_shows_in_the_form(sample):
     assert panel.batch is None and not form.run_button.disabled
 
 
-def test_export_buttons_write_files(batch, tmp_path):
+def test_export_buttons_download_in_the_browser(batch, tmp_path, monkeypatch):
     panel = Panel(batch)
     bar = panel.export_bar
-    name, *buttons, status = bar.children
-    name.value = str(tmp_path / "out")
+    name, *buttons, save_copy, status, downloader = bar.children
+    sent = []
+    monkeypatch.setattr(
+        downloader, "send", lambda content, buffers: sent.append((content, buffers))
+    )
+    monkeypatch.chdir(tmp_path)
+
+    # the export itself is export.py's (tested there); this test is about the download path
+    def export(path):
+        batch.table.to_csv(path, index=False)
+        return path
+
+    monkeypatch.setattr(batch, "export", export, raising=False)
+    name.value = "out"
     csv_button = next(b for b in buttons if b.description == "CSV")
     csv_button.click()
-    for _ in range(100):
-        if status.value.startswith(("wrote", "<span")):
+    for _ in range(200):
+        if status.value.startswith(("sent", "<span")):
             break
         threading.Event().wait(0.05)
-    assert status.value.startswith("wrote"), status.value
-    written = pd.read_csv(tmp_path / "out.csv")
+    assert status.value.startswith("sent"), status.value
+    ((content, buffers),) = sent
+    assert content == {"type": "download", "filename": "out.csv", "mime": "text/csv"}
+    import io
+
+    written = pd.read_csv(io.BytesIO(bytes(buffers[0])))
     assert written["id"].tolist() == batch.table["id"].tolist()
-
-
-def test_duplicates_tab_draws_groups():
-    import molaudit
-
-    batch = molaudit.audit(
-        ["CCO", "OCC", "[Na+].[O-]C(=O)c1ccccc1", "OC(=O)c1ccccc1", "c1ccccc1"],
-        n_jobs=1,
-        cache=False,
-        progress=False,
-    )
-    panel = Panel(batch)
-    assert panel.tabs.titles[2] == "Duplicates"
-    text = "\n".join(_html_values(panel.views["dedup"]))
-    assert "<h4>exact: 1 groups</h4>" in text  # ethanol written twice
-    assert "<h4>salt: 2 groups</h4>" in text  # + benzoate / benzoic acid
-    assert text.count("data:image/svg+xml;base64,") >= 6
-
-
-def test_scaffold_bar_click_filters_the_table(batch):
-    panel = Panel(batch)
-    view = panel.views["scaffolds"]
-    view.run(wait=True)
-    fig = view.figure
-    # what the front end sends when the first (largest) bar is clicked
-    fig._js2py_pointsCallback = {
-        "event_type": "plotly_click",
-        "points": {"trace_indexes": [0], "point_indexes": [0], "xs": [0], "ys": [0]},
-        "selector": None,
-    }
-    top = batch.table[batch.table["status"] != "error"]["murcko_scaffold"].value_counts()
-    rows = panel.table.model.view_rows.tolist()
-    assert len(rows) == top.iloc[0]
-    expected = batch.table.loc[batch.table["murcko_scaffold"] == top.index[0], "row"]
-    assert rows == expected.tolist()
-    assert panel.tabs.selected_index == 1 and panel.table.row_filter_label.startswith("scaffold")
+    assert not (tmp_path / "out.csv").exists()  # nothing written next to the notebook
+    # the kernel-side copy is optional
+    save_copy.value = True
+    status.value = ""
+    csv_button.click()
+    for _ in range(200):
+        if status.value.startswith(("sent", "<span")):
+            break
+        threading.Event().wait(0.05)
+    assert "saved" in status.value and (tmp_path / "out.csv").exists()

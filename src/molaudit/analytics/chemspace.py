@@ -23,21 +23,30 @@ import contextlib
 import importlib.util
 import time
 import warnings
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import scipy.linalg
-import scipy.sparse as sp
 
-from molaudit.analytics._base import AnalyticInput, AnalyticResult, register
-from molaudit.analytics.similarity.search import (
+from molaudit.analytics._base import (
+    AnalyticCancelled,
+    AnalyticInput,
+    AnalyticResult,
+    empty_result,
+    register,
+)
+from molaudit.analytics.params import Param
+from molaudit.analytics.similarity.index import (
     FingerprintIndex,
     empty_reason,
     n_threads,
     row_lookup,
 )
 from molaudit.molecule.fingerprints import unpack_bits
+
+if TYPE_CHECKING:  # scipy is imported on first use: `import molaudit` stays fast
+    import scipy.sparse as sp
 
 __all__ = ["chemical_space", "pca", "tsne", "umap_embedding"]
 
@@ -53,6 +62,8 @@ VARIANCE_COLUMNS = ("component", "explained_variance", "explained_variance_ratio
 
 def bits_sparse(packed: np.ndarray, block: int = 16384) -> sp.csr_matrix:
     """Unpacked fingerprint bits as a CSR matrix of float64 ones, built block by block."""
+    import scipy.sparse as sp
+
     packed = np.ascontiguousarray(packed, dtype=np.uint8)
     n, n_bits = packed.shape[0], packed.shape[1] * 8
     parts = []
@@ -140,6 +151,8 @@ def _pca_solve(
     oversampling: int,
     seed: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    import scipy.linalg
+
     n, d = X.shape
     if solver == "exact":
         gram = (X.T @ X).toarray()
@@ -234,6 +247,8 @@ def tsne(
     seed: int | None = 0,
     n_jobs: int | None = -1,
     timings: dict[str, float] | None = None,
+    progress: Callable[[int, int], Any] | None = None,
+    cancelled: Callable[[], bool] | None = None,
 ) -> np.ndarray:
     """openTSNE embedding from the exact Tanimoto kNN graph (k = 3 x perplexity).
 
@@ -255,6 +270,12 @@ def tsne(
     timings : dict, optional
         When given, receives the seconds of each step: ``knn``, ``affinities``,
         ``early_exaggeration``, ``optimize``.
+    progress : callable, optional
+        ``progress(done, total)`` in steps of ``n_iter + 2`` (the graph, the affinities, then
+        every 10 iterations).
+    cancelled : callable, optional
+        Polled between steps and every 10 iterations; True raises
+        :class:`~molaudit.analytics.AnalyticCancelled`.
 
     Returns
     -------
@@ -269,9 +290,13 @@ def tsne(
     n = len(index)
     perplexity = min(perplexity, (n - 1) / 3.0)
     k = max(1, min(n - 1, int(3 * perplexity)))
+    total = n_iter + 2
+    report = progress or (lambda done, total: None)
     clock = time.perf_counter()
     neighbors, distances = knn_graph(index, k, n_jobs)
     spent["knn"] = time.perf_counter() - clock
+    report(1, total)
+    _stop_if(cancelled, "t-SNE")
     # below ~10k points openTSNE's thread start-up and barriers cost more than they save
     # (measured 0.4 s with 1 thread vs 7 s with 2 at 300 points on a busy 2-core machine)
     threads = n_threads(n_jobs) if n >= TSNE_FFT_MIN_N else 1
@@ -283,6 +308,8 @@ def tsne(
         random_state=seed,
     )
     spent["affinities"] = time.perf_counter() - clock
+    report(2, total)
+    _stop_if(cancelled, "t-SNE")
     start = initialization.rescale(np.ascontiguousarray(init[:, :2], dtype=np.float64))
     # Barnes-Hut is faster below ~10k points, FFT interpolation above (openTSNE's own advice)
     gradient = "fft" if n >= TSNE_FFT_MIN_N else "bh"
@@ -296,12 +323,23 @@ def tsne(
     )
     clock = time.perf_counter()
     early = min(TSNE_EARLY_ITER, n_iter)
-    embedding = embedding.optimize(n_iter=early, exaggeration=12, momentum=0.8)
+    done = [2]
+
+    def every_10(iteration: int, error: float, emb: Any) -> bool:
+        done[0] += 10
+        report(min(done[0], total), total)
+        return bool(cancelled is not None and cancelled())  # True stops openTSNE
+
+    hooks: dict[str, Any] = {"callbacks": every_10, "callbacks_every_iters": 10}
+    embedding = embedding.optimize(n_iter=early, exaggeration=12, momentum=0.8, **hooks)
     spent["early_exaggeration"] = time.perf_counter() - clock
+    _stop_if(cancelled, "t-SNE")
     clock = time.perf_counter()
     if n_iter > early:
-        embedding = embedding.optimize(n_iter=n_iter - early, momentum=0.8)
+        embedding = embedding.optimize(n_iter=n_iter - early, momentum=0.8, **hooks)
     spent["optimize"] = time.perf_counter() - clock
+    _stop_if(cancelled, "t-SNE")
+    report(total, total)
     return np.asarray(embedding)
 
 
@@ -345,6 +383,8 @@ def umap_embedding(
     init: str = "pca",
     seed: int | None = 0,
     n_jobs: int | None = -1,
+    progress: Callable[[int, int], Any] | None = None,
+    cancelled: Callable[[], bool] | None = None,
 ) -> np.ndarray:
     """umap-learn embedding (Jaccard on bits) from molaudit's Tanimoto kNN graph.
 
@@ -357,7 +397,11 @@ def umap_embedding(
     starts from molaudit's randomized PCA (an informative start that keeps global structure)
     and hands umap the bits as a sparse matrix (~30 MB instead of ~400 MB dense at 48.7k);
     ``'spectral'`` is umap-learn's default.
+
+    ``progress(done, 3)`` is called after the neighbour graph, the start layout and the
+    layout; ``cancelled()`` is polled between them (umap-learn itself cannot be interrupted).
     """
+    report = progress or (lambda done, total: None)
     _enable_umap_numba_cache()
     import umap
 
@@ -371,6 +415,8 @@ def umap_embedding(
     # umap expects each point as its own first neighbour at distance 0
     knn_idx = np.hstack([np.arange(n)[:, None], neighbors]).astype(np.int32)
     knn_dist = np.hstack([np.zeros((n, 1)), distances]).astype(np.float32)
+    report(1, 3)
+    _stop_if(cancelled, "UMAP")
     packed = index.words.view(np.uint8)[index.rank]
     if init == "pca":
         start: str | np.ndarray = pca(packed, 2, solver="randomized", seed=seed or 0)[0]
@@ -381,6 +427,8 @@ def umap_embedding(
         bits = unpack_bits(packed).astype(bool)
     else:
         raise ValueError(f"init must be 'spectral' or 'pca', got {init!r}")
+    report(2, 3)
+    _stop_if(cancelled, "UMAP")
     reducer = umap.UMAP(
         n_neighbors=k,
         n_components=2,
@@ -399,7 +447,9 @@ def umap_embedding(
         warnings.filterwarnings("ignore", message=".*n_jobs.*")
         warnings.filterwarnings("ignore", message=".*sparse.*")
         warnings.filterwarnings("ignore", message=".*gradient function.*")
-        return np.asarray(reducer.fit_transform(bits))
+        coords = np.asarray(reducer.fit_transform(bits))
+    report(3, 3)
+    return coords
 
 
 # --------------------------------------------------------------------------------------------
@@ -411,6 +461,101 @@ def umap_embedding(
     "chemical_space",
     kind="expensive",
     description="2-D map of the fingerprints: PCA, t-SNE (openTSNE) or UMAP (umap-learn)",
+    params=(
+        Param("method", "choice", "pca", "PCA, t-SNE or UMAP.", choices=METHODS, label="Map"),
+        Param(
+            "seed",
+            "int",
+            0,
+            "Random seed; results repeat exactly (None: unseeded, UMAP multi-threaded).",
+            low=0,
+            optional=True,
+            label="Random seed",
+        ),
+        Param(
+            "n_components",
+            "int",
+            10,
+            "PCA: components whose variance is reported.",
+            low=1,
+            label="PCA components",
+        ),
+        Param(
+            "solver",
+            "choice",
+            "auto",
+            "PCA solver (auto = exact up to 4096 bits).",
+            choices=("auto", "exact", "randomized"),
+            label="PCA solver",
+        ),
+        Param(
+            "power_iterations",
+            "int",
+            7,
+            "Randomized PCA power iterations.",
+            low=0,
+            label="Power iterations",
+        ),
+        Param(
+            "perplexity",
+            "float",
+            30.0,
+            "t-SNE perplexity (k = 3 x perplexity neighbours).",
+            low=0,
+            low_open=True,
+            label="Perplexity",
+        ),
+        Param(
+            "n_iter",
+            "int",
+            500,
+            "t-SNE iterations, the first 250 with early exaggeration.",
+            low=TSNE_EARLY_ITER,
+            label="t-SNE iterations",
+        ),
+        Param(
+            "n_neighbors",
+            "int",
+            15,
+            "UMAP neighbours per molecule.",
+            low=2,
+            label="UMAP neighbours",
+        ),
+        Param(
+            "min_dist",
+            "float",
+            0.1,
+            "UMAP minimum distance between embedded points.",
+            low=0,
+            high=1,
+            label="UMAP minimum distance",
+        ),
+        Param(
+            "n_epochs",
+            "int",
+            None,
+            "UMAP epochs (None: umap-learn's default).",
+            low=1,
+            optional=True,
+            label="UMAP epochs",
+        ),
+        Param(
+            "init",
+            "choice",
+            "pca",
+            "UMAP start: molaudit's PCA or umap-learn's spectral layout.",
+            choices=("pca", "spectral"),
+            label="UMAP start",
+        ),
+    ),
+    frames_by=(
+        "method",
+        {
+            "pca": {"coordinates": COORD_COLUMNS, "variance": VARIANCE_COLUMNS},
+            "tsne": {"coordinates": COORD_COLUMNS},
+            "umap": {"coordinates": COORD_COLUMNS},
+        },
+    ),
 )
 def chemical_space(
     data: AnalyticInput,
@@ -474,24 +619,6 @@ def chemical_space(
         - ``explained_variance_ratio`` : share of the total variance of all bits
         - ``cumulative`` : cumulative ratio
     """
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
-    if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool) or seed < 0):
-        raise ValueError(f"seed must be a non-negative integer or None, got {seed!r}")
-    if init not in ("spectral", "pca"):
-        raise ValueError(f"init must be 'spectral' or 'pca', got {init!r}")
-    if n_epochs is not None:
-        _check_positive_int("n_epochs", n_epochs)
-    _check_positive_int("n_components", n_components)
-    _check_positive_int("n_iter", n_iter, minimum=250)
-    _check_positive_int("n_neighbors", n_neighbors, minimum=2)
-    _check_positive_int("power_iterations", power_iterations, minimum=0)
-    if solver not in ("auto", "exact", "randomized"):
-        raise ValueError(f"solver must be 'auto', 'exact' or 'randomized', got {solver!r}")
-    if not isinstance(perplexity, int | float) or not perplexity > 0:
-        raise ValueError(f"perplexity must be a positive number, got {perplexity!r}")
-    if not isinstance(min_dist, int | float) or not 0 <= min_dist <= 1:
-        raise ValueError(f"min_dist must be a number in [0, 1], got {min_dist!r}")
     params: dict[str, Any] = {"method": method, "seed": seed}
     if method == "pca":
         params.update(n_components=n_components, solver=solver, power_iterations=power_iterations)
@@ -501,12 +628,9 @@ def chemical_space(
         params.update(
             n_neighbors=n_neighbors, min_dist=float(min_dist), n_epochs=n_epochs, init=init
         )
-    frames_empty = {"coordinates": _empty(COORD_COLUMNS)}
-    if method == "pca":
-        frames_empty["variance"] = _empty(VARIANCE_COLUMNS)
     reason = empty_reason(data) or _missing_dependency(method)
     if reason:
-        return AnalyticResult("chemical_space", frames_empty, {}, params, reason)
+        return empty_result("chemical_space", reason, params)
     rows_all = np.asarray(data.fingerprint_rows, dtype=np.int64)
     by_row = np.argsort(rows_all, kind="stable")
     rows = rows_all[by_row]
@@ -514,12 +638,11 @@ def chemical_space(
     n = len(rows)
     min_n = {"pca": 2, "tsne": 5, "umap": 4}[method]
     if n < min_n:
-        return AnalyticResult(
+        return empty_result(
             "chemical_space",
-            frames_empty,
-            {"n_molecules": n},
-            params,
             f"{method} needs at least {min_n} molecules with fingerprints, the batch has {n}",
+            params,
+            {"n_molecules": n},
         )
     started = time.perf_counter()
     frames: dict[str, pd.DataFrame] = {}
@@ -562,6 +685,8 @@ def chemical_space(
                 seed=seed,
                 n_jobs=data.n_jobs,
                 timings=timings,
+                progress=data.progress,
+                cancelled=data.cancelled,
             )
             summary.update({f"seconds_{k}": round(v, 3) for k, v in timings.items()})
         else:
@@ -573,6 +698,8 @@ def chemical_space(
                 init=init,
                 seed=seed,
                 n_jobs=data.n_jobs,
+                progress=data.progress,
+                cancelled=data.cancelled,
             )
     frames["coordinates"] = pd.DataFrame(
         {"row": rows, "id": row_lookup(data, rows, "id"), "x": coords[:, 0], "y": coords[:, 1]}
@@ -601,10 +728,6 @@ def _missing_dependency(method: str) -> str | None:
     return None
 
 
-def _check_positive_int(name: str, value: object, minimum: int = 1) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-
-
-def _empty(columns: tuple[str, ...]) -> pd.DataFrame:
-    return pd.DataFrame({c: [] for c in columns})
+def _stop_if(cancelled: Callable[[], bool] | None, what: str) -> None:
+    if cancelled is not None and cancelled():
+        raise AnalyticCancelled(f"chemical_space ({what}) was cancelled")

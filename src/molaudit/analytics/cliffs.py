@@ -22,7 +22,9 @@ from rdkit import Chem, RDLogger
 from rdkit.Chem import rdFingerprintGenerator
 from rdkit.Chem.Scaffolds.MurckoScaffold import GetScaffoldForMol
 
-from molaudit.analytics._base import AnalyticInput, AnalyticResult, register
+from molaudit.analytics._base import AnalyticInput, AnalyticResult, empty_result, register
+from molaudit.analytics.mmp.analytic import MMP_PAIR_COLUMNS
+from molaudit.analytics.params import Param, n_jobs_param
 from molaudit.analytics.units import ActivityScale, fold_change, to_p_activity
 
 __all__ = ["activity_cliffs", "moleculeace_cliffs", "similar_pairs"]
@@ -334,19 +336,24 @@ def _activity_scale(data: AnalyticInput, activity_units: str | None) -> Activity
     )
 
 
-def _check(definition, threshold, similarity, potency_fold, min_delta, min_sali, top) -> None:
-    if definition not in _DEFINITIONS:
-        raise ValueError(f"definition must be one of {_DEFINITIONS}, got {definition!r}")
-    for name, value in (("threshold", threshold), ("similarity", similarity)):
-        if not isinstance(value, int | float) or not 0 < value <= 1:
-            raise ValueError(f"{name} must be a number in (0, 1], got {value!r}")
-    for name, value in (("potency_fold", potency_fold), ("min_delta", min_delta)):
-        if not isinstance(value, int | float) or value < 0:
-            raise ValueError(f"{name} must be a number >= 0, got {value!r}")
-    if min_sali is not None and (not isinstance(min_sali, int | float) or min_sali < 0):
-        raise ValueError(f"min_sali must be a number >= 0 or None, got {min_sali!r}")
-    if top is not None and (not isinstance(top, int) or isinstance(top, bool) or top < 1):
-        raise ValueError(f"top must be a positive integer or None, got {top!r}")
+MOLECULEACE_FRAMES = {
+    "molecules": ("row", "id", "activity", "p_activity", "cliff_mol", "n_cliff_pairs"),
+    "pairs": (
+        "row_1", "row_2", "id_1", "id_2", "activity_1", "activity_2", "fold_change", "delta_p",
+        "tanimoto", "scaffold_tanimoto", "levenshtein_similarity", "by_tanimoto",
+        "by_scaffold", "by_levenshtein",
+    ),
+}  # fmt: skip
+SALI_FRAMES = {
+    "pairs": (
+        "rank", "row_1", "row_2", "id_1", "id_2", "similarity", "p_activity_1",
+        "p_activity_2", "delta_p", "sali",
+    ),
+    "same_fingerprint": (
+        "row_1", "row_2", "id_1", "id_2", "p_activity_1", "p_activity_2", "delta_p",
+    ),
+}  # fmt: skip
+MMP_FRAMES = {"pairs": MMP_PAIR_COLUMNS}
 
 
 @register(
@@ -355,6 +362,94 @@ def _check(definition, threshold, similarity, potency_fold, min_delta, min_sali,
     description="activity cliffs: MoleculeACE definition, SALI, or among matched pairs",
     requires=("rapidfuzz",),
     needs_activity=True,
+    params=(
+        Param(
+            "definition",
+            "choice",
+            "moleculeace",
+            "MoleculeACE (van Tilborg 2022), SALI, or cliffs among matched molecular pairs.",
+            choices=_DEFINITIONS,
+            label="Cliff definition",
+        ),
+        Param(
+            "activity_units",
+            "str",
+            None,
+            "Units of the activity column (nM, uM, pX, ...); None: the batch's, else inferred.",
+            optional=True,
+            label="Activity units",
+        ),
+        Param(
+            "similarity",
+            "float",
+            0.9,
+            "MoleculeACE: smallest similarity on each criterion.",
+            low=0,
+            high=1,
+            low_open=True,
+            label="Similarity",
+        ),
+        Param(
+            "potency_fold",
+            "float",
+            10.0,
+            "MoleculeACE: fold change a cliff must exceed.",
+            low=0,
+            label="Potency fold change",
+            unit="fold",
+        ),
+        Param(
+            "smiles_column",
+            "str",
+            None,
+            "MoleculeACE: column of SMILES strings for the Levenshtein criterion "
+            "(None: the raw input column).",
+            optional=True,
+            label="SMILES column",
+        ),
+        Param(
+            "threshold",
+            "float",
+            0.7,
+            "SALI: smallest Tanimoto of a pair.",
+            low=0,
+            high=1,
+            low_open=True,
+            label="Tanimoto threshold",
+        ),
+        Param(
+            "min_sali",
+            "float",
+            None,
+            "SALI: keep pairs with SALI >= this (None: all).",
+            low=0,
+            optional=True,
+            label="Minimum SALI",
+        ),
+        Param(
+            "top",
+            "int",
+            None,
+            "SALI: keep the top pairs by SALI (None: all).",
+            low=1,
+            optional=True,
+            label="Top pairs",
+        ),
+        Param(
+            "min_delta",
+            "float",
+            1.0,
+            "mmp: smallest |delta pActivity| of a cliff pair.",
+            low=0,
+            label="Minimum delta",
+            unit="log units",
+        ),
+        n_jobs_param(),
+    ),
+    frames_by=(
+        "definition",
+        {"moleculeace": MOLECULEACE_FRAMES, "sali": SALI_FRAMES, "mmp": MMP_FRAMES},
+    ),
 )
 def activity_cliffs(
     data: AnalyticInput,
@@ -413,7 +508,6 @@ def activity_cliffs(
         ``mmp`` frames: ``pairs`` (the ``mmp`` analytic's pair columns with activity, filtered
         to |delta| >= min_delta, sorted by |delta|).
     """
-    _check(definition, threshold, similarity, potency_fold, min_delta, min_sali, top)
     params = {
         "definition": definition,
         "activity_units": activity_units,
@@ -427,24 +521,34 @@ def activity_cliffs(
     }
     table = data.table
     if len(table) == 0:
-        return AnalyticResult("activity_cliffs", {}, {}, params, "empty batch: no molecules")
+        return empty_result("activity_cliffs", "empty batch: no molecules", params)
     if not data.has_activity:
-        return AnalyticResult(
-            "activity_cliffs", {}, {}, params, "no activity column: activity cliffs need one"
+        return empty_result(
+            "activity_cliffs", "no activity column: activity cliffs need one", params
         )
     try:
         scale = _activity_scale(data, activity_units)
     except ValueError as err:
         if activity_units is not None:
             raise
-        return AnalyticResult("activity_cliffs", {}, {}, params, str(err))
+        return empty_result("activity_cliffs", str(err), params)
+    if len(_usable(data, scale)) == 0:
+        # every row is an error or has no activity: nothing to pair (no IndexError)
+        return empty_result(
+            "activity_cliffs",
+            "no valid molecule has an activity value: no pairs to compare",
+            params,
+            {"activity_units": scale.units, "units_note": scale.note},
+        )
     workers = data.n_jobs if n_jobs is None else n_jobs
     if definition == "moleculeace":
         result = _run_moleculeace(data, scale, similarity, potency_fold, smiles_column, workers)
     elif definition == "sali":
         result = _run_sali(data, scale, threshold, min_sali, top)
     else:
-        result = _run_mmp(data, scale, min_delta, workers)
+        # mmp's own parameters as given (not the resolved ones), so that the cached result of
+        # batch.mmp() with the same settings is reused
+        result = _run_mmp(data, activity_units, min_delta, n_jobs)
     frames, summary, message = result
     summary["activity_units"] = scale.units
     summary["units_note"] = scale.note
@@ -617,13 +721,12 @@ def _run_sali(data, scale, threshold, min_sali, top):
     return {"pairs": pairs, "same_fingerprint": same_frame}, summary, None
 
 
-def _run_mmp(data, scale, min_delta, n_jobs):
-    from molaudit.analytics.mmp.analytic import mmp
-
-    res = mmp(data, activity_units=scale.units, n_jobs=n_jobs)
+def _run_mmp(data, activity_units, min_delta, n_jobs):
+    # through the batch's manager (data.run): the mmp result is validated, cached and shared
+    res = data.run("mmp", activity_units=activity_units, n_jobs=n_jobs)
     pairs = res.frames["pairs"]
-    if "delta" not in pairs.columns:
-        return {"pairs": pairs}, {"n_pairs": 0}, res.message
+    if len(pairs) == 0 or not pairs["delta"].notna().any():
+        return {"pairs": pairs.iloc[:0]}, {"n_pairs": 0}, res.message
     cliffs = pairs[pairs["delta"].abs() >= min_delta]
     cliffs = cliffs.assign(abs_delta=cliffs["delta"].abs())
     cliffs = cliffs.sort_values(["abs_delta", "row_1", "row_2"], ascending=[False, True, True])

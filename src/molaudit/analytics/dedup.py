@@ -1,19 +1,29 @@
-"""Deduplication at four levels, each an O(n) grouping by a key computed in the audit.
+"""Deduplication at four cumulative levels, each an O(n) grouping by a key computed in the audit.
 
-=========  ================  =====================================================================
-level      key column        two rows meet when...
-=========  ================  =====================================================================
-exact      ``smiles``        their input structures have the same canonical SMILES
-tautomer   ``tautomer_key``  they differ at most by tautomerism (RDKit HetAtomTautomerv2 hash)
-stereo     ``stereo_key``    they differ at most by stereo: R/S *and* E/Z
-salt       ``std_smiles``    their standardized parents agree (salts/solvents stripped, neutral)
-=========  ================  =====================================================================
+The levels nest: exact ⊂ stereo ⊂ tautomer ⊂ salt form. Each key forgets one more thing than
+the one before it, so two rows that meet at a level meet at every later level.
+
+=========  ================  ==================================  ================================
+level      key column        computed on                         forgets
+=========  ================  ==================================  ================================
+exact      ``smiles``        the input (all fragments)           nothing (canonical SMILES)
+stereo     ``stereo_key``    the input, stereo removed           R/S *and* E/Z
+tautomer   ``tautomer_key``  the input, stereo removed           + tautomers (HetAtomTautomerv2)
+salt       ``salt_key``      the parent, stereo removed          + counterions, solvents, charges
+=========  ================  ==================================  ================================
+
+The parent is the standardized parent (``std_smiles``: counterions and solvents stripped by the
+rules of :mod:`molaudit.molecule.fragments`, neutralized), so (S)-nicotine·HCl and (R)-nicotine
+meet at the salt level, and sodium benzoate meets benzoic acid. A table cached before
+``salt_key`` existed is grouped by ``std_smiles`` at the salt level.
 
 Error rows have no keys: they are excluded from every level and counted in the summary. The
 group id of a row at a level is its group's representative: the lowest input row in the group.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,9 +32,9 @@ from molaudit.analytics._base import AnalyticInput, AnalyticResult, register
 
 LEVELS: dict[str, str] = {
     "exact": "smiles",
-    "tautomer": "tautomer_key",
     "stereo": "stereo_key",
-    "salt": "std_smiles",
+    "tautomer": "tautomer_key",
+    "salt": "salt_key",
 }
 
 GROUP_COLUMNS = [
@@ -40,7 +50,7 @@ def _groups(
     group_of_row = valid["row"].groupby(keys.to_numpy(), sort=False).transform("min")
     sizes = group_of_row.map(group_of_row.value_counts())
     dup = valid[sizes.to_numpy() > 1].assign(_group=group_of_row[sizes > 1].to_numpy())
-    columns = GROUP_COLUMNS + (ACTIVITY_COLUMNS if with_activity else [])
+    columns = GROUP_COLUMNS + ACTIVITY_COLUMNS
     if dup.empty:
         return group_of_row, pd.DataFrame(columns=columns)
     dup = dup.sort_values(["_group", "row"])
@@ -52,8 +62,9 @@ def _groups(
             "representative_row": grouped["row"].min().to_numpy(),
             "representative_id": grouped["id"].first().to_numpy(),
             "count": grouped["row"].size().to_numpy(),
-            "rows": grouped["row"].agg(lambda s: ";".join(map(str, s))).to_numpy(),
-            "ids": grouped["id"].agg(lambda s: ";".join(map(str, s))).to_numpy(),
+            # row references are lists of ints (and IDs lists of str), never joined text
+            "rows": _lists(grouped["row"], int),
+            "ids": _lists(grouped["id"], str),
         }
     )
     if with_activity:
@@ -63,14 +74,33 @@ def _groups(
         frame["activity_max"] = act.max().to_numpy()
         frame["activity_range"] = frame["activity_max"] - frame["activity_min"]
         frame["activity_std"] = act.std(ddof=1).to_numpy()
+    else:
+        for column in ACTIVITY_COLUMNS:
+            frame[column] = 0 if column == "n_activity" else np.nan
     frame = frame.sort_values(["count", "group"], ascending=[False, True], ignore_index=True)
     return group_of_row, frame[columns]
+
+
+def _lists(grouped: Any, kind: type) -> list[list]:
+    return [[kind(v) for v in values] for _, values in grouped]
+
+
+def _rows_columns() -> tuple[str, ...]:
+    cols = ["row", "id"]
+    for level in LEVELS:
+        cols += [f"{level}_group", f"{level}_duplicate"]
+    return tuple(cols)
 
 
 @register(
     "dedup",
     kind="cheap",
-    description="duplicates at four levels: exact, tautomer, stereo (R/S and E/Z), salt form",
+    description="duplicates at four cumulative levels: exact, stereo, tautomer, salt form",
+    params=(),
+    frames={
+        **{f"groups_{level}": (*GROUP_COLUMNS, *ACTIVITY_COLUMNS) for level in LEVELS},
+        "rows": _rows_columns(),
+    },
 )
 def dedup(data: AnalyticInput) -> AnalyticResult:
     """Group duplicate molecules at four levels.
@@ -80,13 +110,16 @@ def dedup(data: AnalyticInput) -> AnalyticResult:
     AnalyticResult
         Frames ``groups_exact``, ``groups_tautomer``, ``groups_stereo``, ``groups_salt`` (only
         groups with two or more members) with columns group (= representative row), key,
-        representative_row, representative_id, count, rows and ids (';'-joined input rows / IDs)
-        and, when the batch has activity, n_activity, activity_min, activity_max,
-        activity_range, activity_std (replicate disagreement). Frame ``rows``: row, id, and
-        ``<level>_group`` for each level (NA for error rows), and ``<level>_duplicate`` flags.
+        representative_row, representative_id, count, rows and ids (lists of the members'
+        input rows, ints, and IDs, str, in row order), n_activity, activity_min, activity_max,
+        activity_range, activity_std (replicate disagreement; 0 and NaN without activity).
+        Frame ``rows``: row, id, and ``<level>_group`` for each level (NA for error rows),
+        and ``<level>_duplicate`` flags.
         Summary: per level ``unique``, ``duplicate_groups``, ``duplicate_rows``; ``error_rows``.
     """
     table = data.table
+    if "salt_key" not in table.columns:  # a table audited before salt_key existed
+        table = table.assign(salt_key=table["std_smiles"])
     valid = table.loc[table["status"] != "error", ["row", "id", "activity", *LEVELS.values()]]
     with_activity = data.has_activity
     rows = table[["row", "id"]].copy()

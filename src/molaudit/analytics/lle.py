@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from molaudit.analytics._base import AnalyticInput, AnalyticResult, register
+from molaudit.analytics._base import AnalyticInput, AnalyticResult, empty_result, register
+from molaudit.analytics.params import Param
 from molaudit.analytics.units import to_p_activity
 
 __all__ = ["LE_FACTOR", "lle"]
@@ -20,12 +21,33 @@ __all__ = ["LE_FACTOR", "lle"]
 #: 2.303 · R · T in kcal/mol at 298 K, the factor of Hopkins' ligand efficiency.
 LE_FACTOR = 1.37
 
+_LLE_COLUMNS = ("row", "id", "activity", "p_activity", "clogp", "lle")
+
 
 @register(
     "lle",
     kind="cheap",
     description="lipophilic ligand efficiency pActivity - cLogP (and LE) per molecule",
     needs_activity=True,
+    params=(
+        Param(
+            "activity_units",
+            "str",
+            None,
+            "Units of the activity column (nM, uM, pX, ...); None: the batch's, else inferred "
+            "with a note.",
+            optional=True,
+            label="Activity units",
+        ),
+        Param("le", "bool", True, "Also report ligand efficiency LE.", label="Ligand efficiency"),
+    ),
+    frames_by=(
+        "le",
+        {
+            True: {"lle": (*_LLE_COLUMNS, "heavy_atoms", "le")},
+            False: {"lle": _LLE_COLUMNS},
+        },
+    ),
 )
 def lle(
     data: AnalyticInput, *, activity_units: str | None = None, le: bool = True
@@ -49,32 +71,28 @@ def lle(
         and, when ``le``, ``heavy_atoms`` and ``le``; one row per non-error row with an activity.
         ``summary`` holds the units and formulas used and LLE statistics.
     """
-    if not isinstance(le, bool):
-        raise ValueError(f"le must be True or False, got {le!r}")
     params = {"activity_units": activity_units, "le": le}
     table = data.table
     formulas = {"lle_formula": "LLE = pActivity (molar) - cLogP (Crippen, standardized parent)"}
     if le:
         formulas["le_formula"] = "LE = 1.37 * pActivity / heavy atoms (kcal/mol per heavy atom)"
     if len(table) == 0:
-        return AnalyticResult("lle", {}, formulas, params, "empty batch: no molecules")
+        return empty_result("lle", "empty batch: no molecules", params, formulas)
     if not data.has_activity:
-        return AnalyticResult("lle", {}, formulas, params, "no activity column: LLE needs one")
+        return empty_result("lle", "no activity column: LLE needs one", params, formulas)
     act = table["activity"].to_numpy(dtype=np.float64)
     try:
         scale = to_p_activity(act, activity_units or data.activity_units)
     except ValueError as err:
         if activity_units is not None:
             raise
-        return AnalyticResult("lle", {}, formulas, params, str(err))
+        return empty_result("lle", str(err), params, formulas)
     ok = (table["status"] != "error").to_numpy() & np.isfinite(act)
     if not ok.any():
-        return AnalyticResult(
-            "lle", {}, formulas, params, "no valid molecule has an activity value"
-        )
+        return empty_result("lle", "no valid molecule has an activity value", params, formulas)
     clogp = table["clogp"].to_numpy(dtype=np.float64) if "clogp" in table.columns else None
     if clogp is None:
-        return AnalyticResult("lle", {}, formulas, params, "the table has no 'clogp' column")
+        return empty_result("lle", "the table has no 'clogp' column", params, formulas)
     pos = np.flatnonzero(ok)
     frame = pd.DataFrame(
         {

@@ -16,11 +16,26 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-__all__ = ["Param", "ParameterError", "validate_params"]
+__all__ = [
+    "N_JOBS_RULE",
+    "Param",
+    "ParameterError",
+    "check_n_jobs",
+    "effective_n_jobs",
+    "n_jobs_param",
+    "validate_params",
+]
+
+#: The one ``n_jobs`` rule (joblib's convention), used by the audit, every analytic, the magic
+#: and the CLI.
+N_JOBS_RULE = "-1 (all cores), 1 (in process) or a positive number of workers"
 
 #: What a parameter holds. ``smiles``/``smarts``: a structure text (or None when optional);
 #: ``rows``: a list of input row numbers; ``any``: passed through unchecked (documented in help).
-ParamType = Literal["int", "float", "bool", "str", "choice", "smiles", "smarts", "rows", "any"]
+#: ``n_jobs``: workers by the one rule of :data:`N_JOBS_RULE` (None allowed when optional).
+ParamType = Literal[
+    "int", "float", "bool", "str", "choice", "smiles", "smarts", "rows", "any", "n_jobs"
+]
 
 
 class ParameterError(ValueError, TypeError):
@@ -55,6 +70,8 @@ class Param:
         Human label for the panel ("Distance cutoff"); defaults to the name.
     unit : str, optional
         Unit shown beside the control ("Da", "log units").
+    required : bool
+        No default: leaving the parameter out is an error.
     """
 
     name: str
@@ -69,6 +86,8 @@ class Param:
     optional: bool = False
     label: str | None = None
     unit: str | None = None
+    #: The caller must give a value (there is no default; e.g. the query of ``similar``).
+    required: bool = False
 
     @property
     def display_label(self) -> str:
@@ -98,6 +117,8 @@ class Param:
             text = "a list of input row numbers (ints)"
         elif self.type in ("smiles", "smarts"):
             text = f"a {self.type.upper()} string"
+        elif self.type == "n_jobs":
+            text = N_JOBS_RULE
         elif self.type == "str":
             text = "a string"
         else:
@@ -121,24 +142,26 @@ class Param:
             self._fail(analytic, value)
         if kind == "int":
             if isinstance(value, bool | _np_bool()) or not isinstance(value, numbers.Integral):
-                if isinstance(value, float) and value.is_integer():
-                    value = int(value)
-                else:
+                if not (isinstance(value, float) and value.is_integer()):
                     self._fail(analytic, value)
-            value = int(value)
-            self._check_range(analytic, value)
-            return value
+            number = int(value)
+            self._check_range(analytic, number, value)
+            return number
         if kind == "float":
             if isinstance(value, bool | _np_bool()) or not isinstance(value, numbers.Real):
                 self._fail(analytic, value)
-            value = float(value)
-            if math.isnan(value):
+            real = float(value)
+            if math.isnan(real):
                 self._fail(analytic, value)
-            self._check_range(analytic, value)
-            return value
+            self._check_range(analytic, real, value)
+            return real
         if kind == "choice":
+            is_bool = isinstance(value, bool | _np_bool())
             for choice in self.choices or ():
-                if value == choice and type(value) is not bool:
+                # True == 1 in Python: a bool matches only a bool choice, and vice versa
+                if is_bool != isinstance(choice, bool):
+                    continue
+                if isinstance(value, str | bool | numbers.Number | _np_bool()) and value == choice:
                     return choice
             self._fail(analytic, value)
         if kind in ("str", "smiles", "smarts"):
@@ -154,20 +177,24 @@ class Param:
                     self._fail(analytic, value)
                 out.append(int(item))
             return out
+        if kind == "n_jobs":
+            if isinstance(value, bool | _np_bool()) or not isinstance(value, numbers.Integral):
+                self._fail(analytic, value)
+            value = int(value)
+            if value == 0 or value < -1:
+                self._fail(analytic, value)
+            return value
         raise AssertionError(f"unknown parameter type {kind!r}")  # a declaration bug
 
-    def _check_range(self, analytic: str, value: float) -> None:
+    def _check_range(self, analytic: str, value: float, given: Any) -> None:
         if self.low is not None and (value < self.low or (self.low_open and value == self.low)):
-            self._fail(analytic, value)
-        if self.high is not None and (
-            value > self.high or (self.high_open and value == self.high)
-        ):
-            self._fail(analytic, value)
+            self._fail(analytic, given)
+        if self.high is not None and (value > self.high or (self.high_open and value == self.high)):
+            self._fail(analytic, given)
 
     def _fail(self, analytic: str, value: Any) -> None:
         raise ParameterError(
-            f"The {self.name!r} parameter of {analytic} must be {self.describe()}; "
-            f"got {value!r}."
+            f"The {self.name!r} parameter of {analytic} must be {self.describe()}; got {value!r}."
         )
 
 
@@ -191,8 +218,48 @@ def validate_params(
         )
     full: dict[str, Any] = {}
     for p in declared:
-        full[p.name] = p.check(analytic, given[p.name]) if p.name in given else p.default
+        if p.name in given:
+            full[p.name] = p.check(analytic, given[p.name])
+        elif p.required:
+            raise ParameterError(
+                f"The {p.name!r} parameter of {analytic} is required: {p.describe()}."
+            )
+        else:
+            full[p.name] = p.default
     return full
+
+
+def n_jobs_param(help: str = "Workers (None: the batch's n_jobs).") -> Param:
+    """The declaration of an analytic's optional ``n_jobs`` parameter (one rule everywhere)."""
+    return Param("n_jobs", "n_jobs", None, help, optional=True, label="Workers")
+
+
+def check_n_jobs(n_jobs: Any, where: str = "n_jobs") -> int:
+    """``n_jobs`` as an int if it follows :data:`N_JOBS_RULE`, else :class:`ParameterError`.
+
+    The one check of ``n_jobs`` for the audit, the analytics, the magic and the CLI: -1 means
+    every core, 1 runs in process, n > 1 that many workers; 0 and values below -1 are rejected
+    (joblib would read -2 as "all but one"; molaudit does not, so that -1 is the only special
+    value). numpy integers are accepted.
+
+    Raises
+    ------
+    ParameterError
+        ``"n_jobs must be -1 (all cores), 1 (in process) or a positive number of workers;
+        got 0."`` (``where`` replaces ``n_jobs`` at the start).
+    """
+    ok = isinstance(n_jobs, numbers.Integral) and not isinstance(n_jobs, bool | _np_bool())
+    if not ok or int(n_jobs) == 0 or int(n_jobs) < -1:
+        raise ParameterError(f"{where} must be {N_JOBS_RULE}; got {n_jobs!r}.")
+    return int(n_jobs)
+
+
+def effective_n_jobs(n_jobs: Any) -> int:
+    """Number of workers ``n_jobs`` stands for on this machine (-1: ``os.cpu_count()``)."""
+    import os
+
+    value = check_n_jobs(n_jobs)
+    return max(1, os.cpu_count() or 1) if value == -1 else value
 
 
 def _fmt(x: float) -> str:

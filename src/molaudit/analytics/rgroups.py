@@ -18,7 +18,14 @@ from rdkit import Chem, rdBase
 from rdkit.Chem import rdFMCS
 from rdkit.Chem import rdRGroupDecomposition as rgd
 
-from molaudit.analytics._base import AnalyticInput, AnalyticResult, register
+from molaudit.analytics._base import (
+    MORE_COLUMNS,
+    AnalyticInput,
+    AnalyticResult,
+    empty_result,
+    register,
+)
+from molaudit.analytics.params import Param, ParameterError
 from molaudit.analytics.scaffolds import _ids, _structure_smiles, murcko_scaffolds
 
 __all__ = ["MATCHING", "parse_core", "rgroups"]
@@ -62,7 +69,9 @@ def parse_core(core: str) -> tuple[Chem.Mol, str]:
         When ``core`` is not a non-empty string or parses as neither SMILES nor SMARTS.
     """
     if not isinstance(core, str) or not core.strip():
-        raise ValueError(f"core must be a non-empty SMILES or SMARTS string or None, got {core!r}")
+        raise ParameterError(
+            f"core must be a non-empty SMILES or SMARTS string or None, got {core!r}"
+        )
     text = core.strip()
     # RDKit's SMILES parser also accepts some SMARTS ('[#6]1:[#6]...'), reading it as a
     # molecule; text with SMARTS-only syntax is therefore tried as SMARTS first
@@ -73,42 +82,21 @@ def parse_core(core: str) -> tuple[Chem.Mol, str]:
             mol = parse(text)
             if mol is not None and mol.GetNumAtoms() > 0:
                 return mol, fmt
-    raise ValueError(
+    raise ParameterError(
         f"core {core!r} could not be parsed as SMILES or SMARTS; pass e.g. 'c1ccc([*:1])cc1' "
         "(SMILES, labelled attachment point) or '[#6]1:[#6]:[#6]:[#6]:[#6]:[#6]:1' (SMARTS)"
     )
 
 
-def _check_params(
-    core: str | None, timeout: float, matching: str, decomposition_timeout: float | None
-) -> tuple[Chem.Mol | None, str | None]:
-    if not _is_positive_number(timeout):
-        raise ValueError(f"timeout must be a number of seconds > 0, got {timeout!r}")
-    if matching not in MATCHING:
-        raise ValueError(
-            f"matching must be one of {', '.join(map(repr, MATCHING))}, got {matching!r}"
-        )
-    if decomposition_timeout is not None and not _is_positive_number(decomposition_timeout):
-        raise ValueError(
-            "decomposition_timeout must be a number of seconds > 0 or None, "
-            f"got {decomposition_timeout!r}"
-        )
+def _check_params(core: str | None) -> tuple[Chem.Mol | None, str | None]:
+    # the ranges and choices are declared (and checked) in @register; the core must parse
     if core is None:
         return None, None
     return parse_core(core)
 
 
-def _is_positive_number(value: Any) -> bool:
-    return (
-        isinstance(value, int | float)
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-        and value > 0
-    )
-
-
 def _empty(message: str, params: dict[str, Any]) -> AnalyticResult:
-    return AnalyticResult("rgroups", frames={}, summary={}, params=params, message=message)
+    return empty_result("rgroups", message, params)
 
 
 def _auto_core(
@@ -176,6 +164,50 @@ def _label_order(column: str) -> tuple[int, str]:
     kind="expensive",
     description="R-group decomposition around a given core or the MCS of the largest "
     "scaffold family",
+    params=(
+        Param(
+            "core",
+            "str",
+            None,
+            "Core as SMILES or SMARTS, attachment points labelled [*:1], unlabelled * or none; "
+            "None: the MCS of the largest scaffold family.",
+            optional=True,
+            label="Core (SMILES or SMARTS)",
+        ),
+        Param(
+            "timeout",
+            "float",
+            10.0,
+            "Seconds allowed for the MCS of the automatic core.",
+            low=0,
+            low_open=True,
+            label="MCS timeout",
+            unit="s",
+        ),
+        Param(
+            "matching",
+            "choice",
+            "greedy",
+            "RDKit's strategy for assigning symmetric core matches to R-group labels.",
+            choices=tuple(MATCHING),
+            label="Symmetry matching",
+        ),
+        Param(
+            "decomposition_timeout",
+            "float",
+            300.0,
+            "Seconds allowed for the decomposition itself (None: no limit).",
+            low=0,
+            low_open=True,
+            optional=True,
+            label="Decomposition timeout",
+            unit="s",
+        ),
+    ),
+    frames={
+        "decomposition": ("row", "id", "Core", MORE_COLUMNS, "activity"),
+        "unmatched": ("row", "id", "smiles", "reason"),
+    },
 )
 def rgroups(
     data: AnalyticInput,
@@ -217,7 +249,7 @@ def rgroups(
         ``frames["decomposition"]``: one row per matched molecule, by input row: ``row``, ``id``,
         ``Core`` (the core as matched, attachment points labelled), ``R1`` .. ``Rn`` (R-group
         SMILES with their ``[*:n]`` attachment point, ``[H][*:n]`` for hydrogen, '' when the
-        molecule has no group there) and ``activity`` when the batch has activity.
+        molecule has no group there) and ``activity`` (NaN when the batch has none).
         ``frames["unmatched"]``: the molecules in scope that were not decomposed: ``row``,
         ``id``, ``smiles`` (standardized parent), ``reason`` ('no core match' or
         'structure does not parse').
@@ -234,7 +266,7 @@ def rgroups(
     TimeoutError
         When the decomposition exceeds ``decomposition_timeout``.
     """
-    core_mol, core_format = _check_params(core, timeout, matching, decomposition_timeout)
+    core_mol, core_format = _check_params(core)
     params = {
         "core": core,
         "timeout": timeout,
@@ -336,8 +368,11 @@ def rgroups(
             frame[name] = [v if isinstance(v, str) else "" for v in values]
     else:
         frame["Core"] = pd.Series([], dtype=str)
-    if data.has_activity:
-        frame["activity"] = valid["activity"].to_numpy(float)[matched_idx]
+    frame["activity"] = (
+        valid["activity"].to_numpy(float)[matched_idx]
+        if data.has_activity
+        else np.full(len(matched_idx), np.nan)
+    )
     frame = frame.sort_values("row", kind="stable").reset_index(drop=True)
 
     unmatched_idx = np.asarray([p for p, _ in unmatched], dtype=np.int64)

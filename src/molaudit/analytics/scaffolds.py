@@ -19,7 +19,8 @@ import pandas as pd
 from rdkit import Chem, rdBase
 from rdkit.Chem.Scaffolds import MurckoScaffold
 
-from molaudit.analytics._base import AnalyticInput, AnalyticResult, register
+from molaudit.analytics._base import AnalyticInput, AnalyticResult, empty_result, register
+from molaudit.analytics.params import Param
 from molaudit.run.parallel import parallel_map
 
 __all__ = [
@@ -193,7 +194,7 @@ def _ids(frame: pd.DataFrame) -> pd.Series:
 
 
 def _empty(message: str, params: dict[str, Any]) -> AnalyticResult:
-    return AnalyticResult("scaffolds", frames={}, summary={}, params=params, message=message)
+    return empty_result("scaffolds", message, params)
 
 
 def _group_table(
@@ -207,9 +208,11 @@ def _group_table(
     order = np.lexsort((rows, keys))
     keys, rows, ids = keys[order], rows[order], ids[order]
     uniq, start, counts = np.unique(keys, return_index=True, return_counts=True)
-    row_text = rows.astype(str)
-    joined_rows = [";".join(row_text[s : s + c]) for s, c in zip(start, counts, strict=True)]
-    joined_ids = [";".join(ids[s : s + c]) for s, c in zip(start, counts, strict=True)]
+    # member rows are lists of ints (IDs lists of str), never ';'-joined text
+    row_list = rows.astype(np.int64).tolist()
+    id_list = [str(i) for i in ids]
+    joined_rows = [row_list[s : s + c] for s, c in zip(start, counts, strict=True)]
+    joined_ids = [id_list[s : s + c] for s, c in zip(start, counts, strict=True)]
     total = int(counts.sum())
     table = pd.DataFrame(
         {
@@ -229,6 +232,10 @@ def _group_table(
         table["mean_activity"] = stats["mean"].to_numpy()
         table["median_activity"] = stats["median"].to_numpy()
         table["n_activity"] = stats["count"].to_numpy().astype(np.int64)
+    else:
+        table["mean_activity"] = np.nan
+        table["median_activity"] = np.nan
+        table["n_activity"] = np.zeros(len(table), dtype=np.int64)
     table = table.sort_values(["n_molecules", "scaffold"], ascending=[False, True], kind="stable")
     return table.reset_index(drop=True)
 
@@ -246,10 +253,43 @@ def _distribution_summary(counts: np.ndarray, prefix: str) -> dict[str, Any]:
     }
 
 
+SCAFFOLD_COLUMNS = (
+    "scaffold", "kind", "n_molecules", "fraction", "rows", "ids",
+    "mean_activity", "median_activity", "n_activity",
+)  # fmt: skip
+
+
 @register(
     "scaffolds",
     kind="expensive",
     description="Murcko and generic scaffolds: counts, member rows, activity, Shannon entropy",
+    params=(
+        Param(
+            "kind",
+            "choice",
+            "both",
+            "Which scaffolds: both kinds, Bemis-Murcko only, or generic only.",
+            choices=_KIND_PARAM,
+            label="Scaffold kind",
+        ),
+    ),
+    frames_by=(
+        "kind",
+        {
+            "both": {
+                "scaffolds": SCAFFOLD_COLUMNS,
+                "members": ("row", "id", "murcko_scaffold", "generic_scaffold"),
+            },
+            "murcko": {
+                "scaffolds": SCAFFOLD_COLUMNS,
+                "members": ("row", "id", "murcko_scaffold"),
+            },
+            "generic": {
+                "scaffolds": SCAFFOLD_COLUMNS,
+                "members": ("row", "id", "generic_scaffold"),
+            },
+        },
+    ),
 )
 def scaffolds(data: AnalyticInput, *, kind: str = "both") -> AnalyticResult:
     """Group the molecules of a batch by Bemis-Murcko and/or generic scaffold.
@@ -274,9 +314,9 @@ def scaffolds(data: AnalyticInput, *, kind: str = "both") -> AnalyticResult:
         ``frames["scaffolds"]``: one row per (kind, scaffold), largest first, columns
         ``scaffold`` (SMILES, ``''`` = acyclic), ``kind`` ('murcko' or 'generic'),
         ``n_molecules``, ``fraction`` (of the molecules with a scaffold), ``rows`` and ``ids``
-        (';'-joined input rows and IDs of the members, in row order) and, when the batch has
-        activity, ``mean_activity``, ``median_activity`` and ``n_activity`` (members with a
-        value).
+        (lists of the members' input rows, ints, and IDs, in row order), ``mean_activity``,
+        ``median_activity`` and ``n_activity`` (members with a value; NaN and 0 without
+        activity).
         ``frames["members"]``: one row per molecule, by input row: ``row``, ``id``,
         ``murcko_scaffold``, ``generic_scaffold``.
         ``summary``: ``n_molecules``, ``n_error_rows``, ``n_acyclic``, ``n_unassigned`` and per
@@ -286,11 +326,9 @@ def scaffolds(data: AnalyticInput, *, kind: str = "both") -> AnalyticResult:
 
     Raises
     ------
-    ValueError
+    ParameterError
         When ``kind`` is not one of 'both', 'murcko', 'generic'.
     """
-    if kind not in _KIND_PARAM:
-        raise ValueError(f"kind must be one of {', '.join(map(repr, _KIND_PARAM))}, got {kind!r}")
     params = {"kind": kind}
     kinds = KINDS if kind == "both" else (kind,)
     table = data.table

@@ -26,7 +26,8 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
-from molaudit.analytics._base import AnalyticInput, AnalyticResult, register
+from molaudit.analytics._base import MORE_COLUMNS, AnalyticInput, AnalyticResult, register
+from molaudit.analytics.params import Param
 from molaudit.analytics.scaffolds import shannon_entropy
 from molaudit.molecule.checks import CHECKS
 from molaudit.schema import PROPERTY_COLUMNS
@@ -160,6 +161,37 @@ def quality(table: pd.DataFrame) -> tuple[float, pd.DataFrame]:
     "statistics",
     kind="cheap",
     description="property statistics, correlations, IQR outliers, counts and the quality score",
+    params=(
+        Param(
+            "min_pairs",
+            "int",
+            10,
+            "Fewest paired values for a correlation to be reported (else NaN).",
+            low=2,
+            label="Minimum pairs for a correlation",
+        ),
+        Param(
+            "fence",
+            "float",
+            1.5,
+            "IQR multiplier of the outlier fences (1.5 = Tukey).",
+            low=0,
+            low_open=True,
+            label="Outlier fence",
+            unit="× IQR",
+        ),
+    ),
+    frames={
+        "properties": tuple(STAT_COLUMNS),
+        "pearson": ("property", MORE_COLUMNS),
+        "spearman": ("property", MORE_COLUMNS),
+        "outliers": ("row", "id", "property", "value", "lower_fence", "upper_fence", "side"),
+        "status": ("status", "count"),
+        "error_codes": ("error_code", "count"),
+        "checks": ("check", "count", "severity"),
+        "alerts": ("alert", "kind", "count"),
+        "quality": ("component", "value", "weight", "description"),
+    },
 )
 def statistics(data: AnalyticInput, min_pairs: int = 10, fence: float = 1.5) -> AnalyticResult:
     """Describe the batch.
@@ -182,10 +214,6 @@ def statistics(data: AnalyticInput, min_pairs: int = 10, fence: float = 1.5) -> 
         count); ``quality`` (component, value, weight, description). Summary: quality_score,
         quality components, rows, valid_rows.
     """
-    if not isinstance(min_pairs, int) or min_pairs < 2:
-        raise ValueError(f"min_pairs must be an integer >= 2, got {min_pairs!r}")
-    if not isinstance(fence, int | float) or fence <= 0:
-        raise ValueError(f"fence must be a positive number, got {fence!r}")
     table = data.table
     valid = table[table["status"] != "error"]
     columns = list(PROPERTY_COLUMNS) + (["activity"] if data.activity_col else [])

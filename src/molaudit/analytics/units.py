@@ -2,7 +2,12 @@
 
 pActivity is ``-log10(activity in mol/L)``: 10 nM -> 8.0, 1 µM -> 6.0. The web platform we
 rethink ignored units, so its LLE on MoleculeACE (whose ``y`` is ``-log10(nM)`` = pKi - 9) was off
-by 9. Every analytic that needs potency calls :func:`to_p_activity` and reports the units used.
+by 9. This module is the one place units are resolved: :func:`units_from_column` reads them from
+the column name (the audit calls it through :func:`molaudit.ingest.columns.infer_units`),
+:func:`infer_units` from the values, and every analytic that needs potency calls
+:func:`to_p_activity` and reports the units used. When the values fit two scales that order
+potency differently (all negative: log10 M or MoleculeACE's y), nothing is guessed: the
+activity analytics return an empty result whose message asks for ``activity_units``.
 """
 
 from __future__ import annotations
@@ -11,7 +16,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["UNITS", "ActivityScale", "fold_change", "infer_units", "to_p_activity"]
+__all__ = [
+    "UNITS",
+    "ActivityScale",
+    "fold_change",
+    "infer_units",
+    "normalize_units",
+    "to_p_activity",
+    "units_from_column",
+]
 
 #: Concentration units and their factor to mol/L.
 _CONCENTRATION = {"M": 1.0, "mM": 1e-3, "uM": 1e-6, "nM": 1e-9, "pM": 1e-12}
@@ -95,17 +108,41 @@ def normalize_units(units: str) -> str:
     raise ValueError(f"activity_units must be one of {sorted(UNITS)} or None, got {units!r}")
 
 
+def units_from_column(column: str | None, columns=()) -> str | None:
+    """Units of an activity column from its name (and its neighbours' names), or None.
+
+    ``[nM]``/``_nM``/``(nM)`` -> 'nM'; the same for µM -> 'uM'; names starting with ``p`` and
+    naming a potency (pIC50, pKi, pChEMBL...) -> 'pX'. MoleculeACE's ``y`` column, recognised by
+    the name ``y`` next to an ``exp_mean [nM]`` column, -> 'neg_log_nM' (y = -log10(nM) =
+    pKi - 9, so pActivity = y + 9).
+    """
+    if column is None:
+        return None
+    low = str(column).lower().strip()
+    if low == "y" and any(str(c).lower().replace(" ", "") == "exp_mean[nm]" for c in columns):
+        return "neg_log_nM"
+    if "[nm]" in low or low.endswith("_nm") or "(nm)" in low:
+        return "nM"
+    if "[um]" in low or low.endswith("_um") or "(um)" in low or "µm" in low:
+        return "uM"
+    if low.startswith("p") and any(k in low for k in ("ic50", "ki", "kd", "ec50", "chembl", "act")):
+        return "pX"
+    return None
+
+
 def infer_units(values: np.ndarray) -> tuple[str | None, str]:
     """Guess the units of an activity column from its values.
 
     Rules, in order: all finite values in [1, 14] -> 'pX' (a p-value scale); all > 0 -> 'nM'
-    (the commonest concentration unit in ChEMBL exports); all in [-14, 0) -> 'log'. Anything
-    else (e.g. mixed signs) cannot be told apart and gives None.
+    (the commonest concentration unit in ChEMBL exports). All values in (-15, 0] fit two scales
+    that order potency in opposite directions, log10 of molar concentrations (pActivity =
+    -value) and MoleculeACE's ``y`` = -log10(nM) (pActivity = value + 9), so they give None,
+    as do mixed signs and anything else.
 
     Returns
     -------
     (units, reason) : tuple
-        ``units`` is None when no rule applies; ``reason`` says why.
+        ``units`` is None when no rule applies or the values are ambiguous; ``reason`` says why.
     """
     finite = values[np.isfinite(values)]
     if finite.size == 0:
@@ -116,8 +153,12 @@ def infer_units(values: np.ndarray) -> tuple[str | None, str]:
         return "pX", f"{span} look like a molar p-scale (pIC50/pKi)"
     if lo > 0.0:
         return "nM", f"{span} are all positive: taken as concentrations in nM"
-    if lo >= -14.0 and hi < 0.0:
-        return "log", f"{span} are all negative: taken as log10 of molar concentrations"
+    if lo > -15.0 and hi <= 0.0:
+        return None, (
+            f"{span} are all <= 0 and fit two scales with opposite potency order: log10 of "
+            "molar concentrations ('log', pActivity = -value) and MoleculeACE's y = -log10(nM) "
+            "= pKi - 9 ('neg_log_nM', pActivity = value + 9)"
+        )
     return None, f"{span} fit no known scale (mixed signs?)"
 
 

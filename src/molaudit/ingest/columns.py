@@ -165,8 +165,9 @@ def parse_activity(values: pd.Series) -> tuple[np.ndarray, list[str]]:
     """Parse activity values to floats, never silently: every NaN or censored value gets a note.
 
     ``'<5'``/``'>10'`` keep their number and get the note ``censored <``/``censored >``;
-    ``'n/a'``, ``''``, text, ``inf`` become NaN with a note saying why. Negative values are kept
-    (pActivity-like and log units can be negative).
+    ``'n/a'``, ``''``, text, ``inf``, ``nan`` and numbers beyond the float range (``'1e400'``)
+    become NaN with a note saying why; no value that is not finite is ever kept. Negative
+    values are kept (pActivity-like and log units can be negative).
 
     Returns
     -------
@@ -202,7 +203,11 @@ def parse_activity(values: pd.Series) -> tuple[np.ndarray, list[str]]:
                 else f"not a number: {text[:40]!r}"
             )
             continue
-        floats[i] = float(match.group(2))
+        value = float(match.group(2))
+        if not np.isfinite(value):  # '1e400', '-1e999': too large for a float, never exact
+            notes[i] = f"not finite: {text[:40]!r} is beyond the float range"
+            continue
+        floats[i] = value
         qualifier = match.group(1)
         if qualifier in {"<", ">", "<=", ">="}:
             notes[i] = f"censored {qualifier}"
@@ -211,15 +216,12 @@ def parse_activity(values: pd.Series) -> tuple[np.ndarray, list[str]]:
     return floats, notes
 
 
-def infer_units(column: str | None) -> str | None:
-    """Units of an activity column from its name (``'nM'``, ``'uM'``, ``'pX'``), or None."""
-    if column is None:
-        return None
-    low = column.lower()
-    if "[nm]" in low or low.endswith("_nm") or "(nm)" in low:
-        return "nM"
-    if "[um]" in low or low.endswith("_um") or "(um)" in low or "µm" in low:
-        return "uM"
-    if low.startswith("p") and any(k in low for k in ("ic50", "ki", "kd", "ec50", "chembl", "act")):
-        return "pX"
-    return None
+def infer_units(column: str | None, columns=()) -> str | None:
+    """Units of an activity column from its name, or None.
+
+    Delegates to :func:`molaudit.analytics.units.units_from_column`, the one place units are
+    resolved (``columns``: the other column names, to recognise MoleculeACE's ``y``).
+    """
+    from molaudit.analytics.units import units_from_column  # the analytics layer imports ingest
+
+    return units_from_column(column, columns)

@@ -43,7 +43,8 @@ RESERVED = frozenset(
         "row", "id", "activity", "activity_note", "status", "error_stage", "error_code",
         "error_message", "score", "checks", "check_messages", "n_fragments", "smiles",
         "std_smiles", "std_changed", "std_steps", "inchi", "inchikey", "std_inchikey",
-        "tautomer_key", "stereo_key", "murcko_scaffold", "mw", "exact_mass", "clogp", "tpsa",
+        "tautomer_key", "stereo_key", "salt_key", "murcko_scaffold", "mw", "exact_mass", "clogp",
+        "tpsa",
         "hbd", "hba", "rotatable_bonds", "heavy_atoms", "rings", "aromatic_rings", "fsp3",
         "formal_charge", "qed", "lipinski_violations", "veber_pass", "pains_alerts",
         "brenk_alerts", "audit_ms",
@@ -105,8 +106,13 @@ def read_input(
     smiles_col: str | None = None,
     id_col: str | None = None,
     activity_col: str | None = None,
+    mol_col: str | None = None,
 ) -> InputTable:
     """Coerce ``data`` into an :class:`InputTable`, detecting columns that were not named.
+
+    A DataFrame column of RDKit Mols (named by ``mol_col``, or detected when no ``smiles_col``
+    is given) is audited from the Mols; a list of Mols keeps ``_Name`` and every other Mol
+    property as text columns, as RDKit's ``PandasTools`` does.
 
     Raises
     ------
@@ -128,6 +134,7 @@ def read_input(
             id_col,
             activity_col,
             f"DataFrame ({len(data)} rows)",
+            mol_col=mol_col,
         )
     if isinstance(data, pd.Series):
         name = str(data.name) if data.name is not None else "smiles"
@@ -168,9 +175,21 @@ def _from_frame(
     notes: list[str] | None = None,
     *,
     from_file: bool = False,
+    mol_col: str | None = None,
 ) -> InputTable:
     notes = list(notes or [])
     frame.columns = [str(c) for c in frame.columns]
+    if mol_col is not None:
+        return _from_mol_column(
+            frame, cols.resolve(frame, mol_col, "Mol"), id_col, activity_col, source, notes
+        )
+    if smiles_col is None and not from_file:
+        found = [
+            str(c) for i, c in enumerate(frame.columns) if is_mol_column(frame.iloc[:, i])
+        ]
+        if found:
+            notes.append(f"RDKit Mol column {found[0]!r} (detected)")
+            return _from_mol_column(frame, found[0], id_col, activity_col, source, notes)
     smiles = cols.resolve(frame, smiles_col, "SMILES")
     if smiles is None:
         smiles = cols.detect_smiles(frame)
@@ -203,31 +222,97 @@ def _from_frame(
     return InputTable(frame, structures, "smiles", smiles, ident, activity, source, notes)
 
 
-def _from_mols(mols: list[Chem.Mol | None]) -> InputTable:
-    structures: list[str | None] = []
-    names: list[str] = []
+def _molblock(mol: Chem.Mol | None) -> str | None:
+    if mol is None:
+        return None
+    try:
+        return Chem.MolToMolBlock(mol)
+    except Exception:  # e.g. an aromatic system that cannot be kekulized for V2000
+        return Chem.MolToMolBlock(mol, kekulize=False)
+
+
+def _mol_properties(mols: Sequence[Chem.Mol | None]) -> dict[str, list[str | None]]:
+    """``_Name`` and every public property of the Mols as text columns, like RDKit's
+    ``PandasTools.LoadSDF`` (None where a Mol lacks the property or is None)."""
+    names: list[str] = ["_Name"]
     for mol in mols:
-        if mol is None:
-            structures.append(None)
-            names.append("")
-            continue
-        try:
-            structures.append(Chem.MolToMolBlock(mol))
-        except Exception:  # e.g. an aromatic system that cannot be kekulized for V2000
-            structures.append(Chem.MolToMolBlock(mol, kekulize=False))
-        names.append(mol.GetProp("_Name") if mol.HasProp("_Name") else "")
-    frame = pd.DataFrame({"_Name": pd.Series(names, dtype=object)})
-    has_names = any(names)
+        if mol is not None:
+            names.extend(n for n in mol.GetPropNames() if n not in names)
+    columns: dict[str, list[str | None]] = {n: [] for n in names}
+    for mol in mols:
+        for name in names:
+            has = mol is not None and mol.HasProp(name)
+            columns[name].append(mol.GetProp(name) if has else ("" if name == "_Name" else None))
+    return columns
+
+
+def is_mol_column(values: pd.Series) -> bool:
+    """True when the non-missing values of ``values`` (the first 50) are RDKit Mols."""
+    if values.dtype != object:
+        return False
+    sample = [v for v in values.head(200).tolist() if v is not None and v is not pd.NA][:50]
+    sample = [v for v in sample if not (isinstance(v, float) and np.isnan(v))]
+    return bool(sample) and all(isinstance(v, Chem.Mol) for v in sample)
+
+
+def _from_mols(mols: list[Chem.Mol | None]) -> InputTable:
+    structures = [_molblock(m) for m in mols]
+    columns = _mol_properties(mols)
+    frame = pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in columns.items()})
+    notes: list[str] = []
+    ident = cols.detect_id(frame, exclude=set())
+    if ident is None and any(columns["_Name"]):
+        ident = "_Name"
+    activity = cols.detect_activity(frame, exclude={ident or ""})
+    if activity is not None:
+        notes.append(f"activity column {activity!r} (detected)")
     return InputTable(
         frame,
         structures,
         "molblock",
         None,
-        "_Name" if has_names else None,
-        None,
+        ident,
+        activity,
         f"list ({len(mols)} RDKit Mol)",
-        [],
+        notes,
     )
+
+
+def _from_mol_column(
+    frame: pd.DataFrame,
+    mol_col: str,
+    id_col: str | None,
+    activity_col: str | None,
+    source: str,
+    notes: list[str],
+) -> InputTable:
+    """A DataFrame whose ``mol_col`` holds RDKit Mols: audited from the Mols themselves.
+
+    The Mol column is replaced in the table by the Mols' SMILES (a table of text and numbers
+    can be cached and exported; the structures audited are the molblocks, so nothing is lost).
+    """
+    mols = frame[mol_col].tolist()
+    bad = [type(m).__name__ for m in mols if not (m is None or isinstance(m, Chem.Mol))]
+    bad = [b for b in bad if b != "float"]  # NaN for a missing Mol
+    if bad:
+        raise TypeError(f"column {mol_col!r} must hold RDKit Mol objects, found a {bad[0]}")
+    mols = [m if isinstance(m, Chem.Mol) else None for m in mols]
+    structures = [_molblock(m) for m in mols]
+    frame = frame.copy()
+    frame[mol_col] = pd.Series(
+        [Chem.MolToSmiles(m) if m is not None else None for m in mols], dtype=object
+    )
+    ident = cols.resolve(frame, id_col, "ID")
+    if ident is None and id_col is None:
+        ident = cols.detect_id(frame, exclude={mol_col})
+        if ident is not None:
+            notes.append(f"ID column {ident!r} (detected)")
+    activity = cols.resolve(frame, activity_col, "activity")
+    if activity is None and activity_col is None:
+        activity = cols.detect_activity(frame, exclude={mol_col, ident or ""})
+        if activity is not None:
+            notes.append(f"activity column {activity!r} (detected)")
+    return InputTable(frame, structures, "molblock", None, ident, activity, source, notes)
 
 
 def _suffixes(path: Path) -> tuple[str, bool]:

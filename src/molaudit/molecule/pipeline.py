@@ -18,9 +18,9 @@ from rdkit import Chem, rdBase
 from rdkit.Chem import rdinchi, rdMolHash
 from rdkit.Chem.Scaffolds import MurckoScaffold
 
-from molaudit.molecule.checks import CHECKS, score, status_for
+from molaudit.molecule.alert_screen import pattern_words
+from molaudit.molecule.checks import CHECKS, fragment_checks, score, status_for, stereo_checks
 from molaudit.molecule.fingerprints import options_fingerprint
-from molaudit.molecule.fragments import classify_fragment
 from molaudit.molecule.properties import alerts, properties
 from molaudit.molecule.standardize import standardize
 from molaudit.options import AuditOptions
@@ -142,6 +142,34 @@ def _parse(text: str, kind: str, logs: _LogCollector) -> tuple[Chem.Mol | None, 
     return raw, None
 
 
+def _inner_whitespace(text: str) -> str | None:
+    """Why a stripped SMILES field with whitespace inside is refused, or None when it has none.
+
+    RDKit reads a SMILES up to the first whitespace and takes the rest as a name, so
+    ``'CC\tO'`` would silently become ethane. CXSMILES extensions (``'CC |$R;$|'``) are fine.
+    """
+    for i, ch in enumerate(text):
+        if ch.isspace():
+            if ch == " " and text[i + 1 : i + 2] == "|":
+                return None
+            names = {"\t": "a tab", "\n": "a line break", "\r": "a carriage return", " ": "a space"}
+            what = names.get(ch, f"whitespace U+{ord(ch):04X}")
+            return (
+                f"{what} at position {i} inside the SMILES {text[:60]!r}; RDKit would read only "
+                f"{text[:i]!r} (split the field, or put the name in its own column)"
+            )
+    return None
+
+
+def _query_check(mol: Chem.Mol, fired: dict[str, str]) -> None:
+    atoms = [a.GetIdx() for a in mol.GetAtoms() if a.HasQuery()]
+    bonds = [b.GetIdx() for b in mol.GetBonds() if b.HasQuery()]
+    if atoms or bonds:
+        parts = [f"{len(atoms)} query atom(s)"] if atoms else []
+        parts += [f"{len(bonds)} query bond(s) (e.g. ~ any-bond)"] if bonds else []
+        fired["query_features"] = ", ".join(parts) + ": a search pattern, not a molecule"
+
+
 def _parse_message(lines: list[str]) -> str:
     """RDKit's parser complaint, without its prefixes, keeping the caret line under the SMILES."""
     kept = []
@@ -151,25 +179,6 @@ def _parse_message(lines: list[str]) -> str:
             continue
         kept.append(line)
     return "\n".join(kept)
-
-
-def _fragment_checks(mol: Chem.Mol, fired: dict[str, str]) -> int:
-    frags = Chem.GetMolFrags(mol, asMols=True, sanitizeFrags=False)
-    if len(frags) <= 1:
-        return len(frags)
-    roles: dict[str, list[str]] = {"counterion": [], "solvent": [], "component": []}
-    for frag in frags:
-        role, name = classify_fragment(Chem.MolToSmiles(frag))
-        roles[role].append(name)
-    if roles["counterion"]:
-        fired["salt"] = ", ".join(roles["counterion"])
-    if roles["solvent"]:
-        fired["solvent"] = ", ".join(roles["solvent"])
-    if len(roles["component"]) >= 2:
-        fired["mixture"] = f"{len(roles['component'])} components: " + ", ".join(
-            roles["component"][:5]
-        )
-    return len(frags)
 
 
 def _atom_checks(mol: Chem.Mol, fired: dict[str, str]) -> None:
@@ -219,7 +228,11 @@ def _parent_checks(parent: Chem.Mol, options: AuditOptions, fired: dict[str, str
     net = sum(charges)
     if net:
         fired["net_charge"] = f"net charge {net:+d}"
-    elif charges and not _only_adjacent_charge_pairs(parent):
+    elif (
+        charges
+        and not _only_adjacent_charge_pairs(parent)
+        and len(Chem.GetMolFrags(parent)) == 1  # a salt kept whole (NaCl) is no zwitterion
+    ):
         fired["zwitterion"] = f"{len(charges)} charged atoms, net 0"
     ring_sizes = [len(r) for r in parent.GetRingInfo().AtomRings()]
     if ring_sizes and max(ring_sizes) >= options.macrocycle_size:
@@ -235,45 +248,19 @@ def _only_adjacent_charge_pairs(mol: Chem.Mol) -> bool:
     return True
 
 
-def _stereo_checks(mol: Chem.Mol, fired: dict[str, str]) -> None:
-    centres = bonds = 0
-    undefined_centres: list[int] = []
-    undefined_bonds: list[int] = []
-    for info in Chem.FindPotentialStereo(mol):
-        unspecified = info.specified == Chem.StereoSpecified.Unspecified
-        if info.type == Chem.StereoType.Atom_Tetrahedral:
-            centres += 1
-            if unspecified:
-                undefined_centres.append(info.centeredOn)
-        elif info.type == Chem.StereoType.Bond_Double:
-            bonds += 1
-            if unspecified:
-                undefined_bonds.append(info.centeredOn)
-    if undefined_centres:
-        fired["undefined_stereocenter"] = (
-            f"{len(undefined_centres)} of {centres} stereocentre(s) undefined "
-            f"(atoms {', '.join(map(str, undefined_centres[:10]))})"
-        )
-    if undefined_bonds:
-        fired["undefined_double_bond_stereo"] = (
-            f"{len(undefined_bonds)} of {bonds} stereo double bond(s) undefined "
-            f"(bonds {', '.join(map(str, undefined_bonds[:10]))})"
-        )
-
-
 def _inchi(mol: Chem.Mol, fired: dict[str, str]) -> tuple[str, str]:
     inchi, retcode, message, _log, _aux = rdinchi.MolToInchi(mol)
     if not inchi:
         fired["inchi_failed"] = message or f"InChI return code {retcode}"
         return "", ""
     if retcode == 1 and message:
-        stereo_known = "undefined_stereocenter" in fired or "undefined_double_bond_stereo" in fired
+        # undefined stereo is the stereo checks' call (they know cages and labile C=N)
         notes = [
             m.strip()
             for m in message.split(";")
             if m.strip()
             and m.strip() not in _INCHI_NORMALIZATION_NOTES
-            and not (stereo_known and "undefined stereo" in m.lower())
+            and "undefined stereo" not in m.lower()
         ]
         if notes:
             fired["inchi_warning"] = "; ".join(notes)
@@ -351,6 +338,10 @@ def _audit(
     if text is None or not str(text).strip():
         return error_record("input", "empty_input", "no structure given"), None
     text = str(text).strip() if kind == "smiles" else str(text)
+    if kind == "smiles":
+        inner = _inner_whitespace(text)
+        if inner is not None:
+            return error_record("input", "whitespace_in_smiles", inner), None
     if options.max_structure_chars and len(text) > options.max_structure_chars:
         return (
             error_record(
@@ -366,6 +357,8 @@ def _audit(
     mol, failure = _parse(text, kind, logs)
     if failure is not None:
         return failure, None
+    if mol.GetNumAtoms() == 0:  # a molblock with no atom is no structure, as an empty SMILES
+        return error_record("input", "empty_input", "the record has 0 atoms"), None
     deadline.check()
     heavy = mol.GetNumHeavyAtoms()
     if options.max_heavy_atoms and heavy > options.max_heavy_atoms:
@@ -378,15 +371,16 @@ def _audit(
             None,
         )
     fired: dict[str, str] = {}
+    _query_check(mol, fired)
     read_warnings = [m for m in logs.messages if m]
     if read_warnings:
         fired["rdkit_warning"] = "; ".join(dict.fromkeys(read_warnings))[:500]
 
     stage[0] = "checks"
     smiles = Chem.MolToSmiles(mol)
-    n_fragments = _fragment_checks(mol, fired)
+    n_fragments = fragment_checks(mol, fired)  # molaudit.molecule.checks (parent rules)
     _atom_checks(mol, fired)
-    _stereo_checks(mol, fired)
+    stereo_checks(mol, fired)
     _roundtrip(smiles, fired)
     deadline.check()
 
@@ -414,18 +408,27 @@ def _audit(
             std_inchi, _, _, _, _ = rdinchi.MolToInchi(parent)
             std_inchikey = rdinchi.InchiToInchiKey(std_inchi) if std_inchi else ""
         deadline.check()
-        tautomer_key = rdMolHash.MolHash(Chem.Mol(mol), rdMolHash.HashFunction.HetAtomTautomerv2)
+        # cumulative dedup keys: exact (smiles) < stereo < tautomer (of the stereo-free input)
+        # < salt (tautomer key of the stereo-free parent); see molaudit.analytics.dedup
         flat = Chem.Mol(mol)
         Chem.RemoveStereochemistry(flat)
         stereo_key = Chem.MolToSmiles(flat)
+        tautomer_key = rdMolHash.MolHash(Chem.Mol(flat), rdMolHash.HashFunction.HetAtomTautomerv2)
+        if parent is mol or std_smiles == smiles:
+            salt_key = tautomer_key
+        else:
+            flat_parent = Chem.Mol(parent)
+            Chem.RemoveStereochemistry(flat_parent)
+            salt_key = rdMolHash.MolHash(flat_parent, rdMolHash.HashFunction.HetAtomTautomerv2)
         scaffold = MurckoScaffold.GetScaffoldForMol(parent)
         # stereo-free, as RDKit's MurckoScaffoldSmiles: E/Z and R/S variants share a scaffold
         murcko = (
             Chem.MolToSmiles(scaffold, isomericSmiles=False) if scaffold.GetNumAtoms() else ""
         )
-        props = properties(parent)
+        words = pattern_words(parent)  # one pattern fingerprint screens QED and PAINS/Brenk
+        props = properties(parent, words)
         deadline.check()
-        pains, brenk = alerts(parent) if options.alerts else ([], [])
+        pains, brenk = alerts(parent, words) if options.alerts else ([], [])
         if pains:
             fired["pains_alert"] = ", ".join(pains)
         if brenk:
@@ -437,12 +440,14 @@ def _audit(
         return error_record("profile", "profile_error", f"{type(exc).__name__}: {exc}"), None
 
     codes = [c for c in CHECKS if c in fired]  # severity order
+    status = status_for(codes)
+    critical = [c for c in codes if CHECKS[c].severity == "critical"]
     record: dict[str, Any] = {
-        "status": status_for(codes),
-        "error_stage": None,
-        "error_code": None,
-        "error_message": None,
-        "score": score(codes),
+        "status": status,
+        "error_stage": "checks" if status == "error" else None,
+        "error_code": "critical_check" if status == "error" else None,
+        "error_message": "; ".join(f"{c}: {fired[c]}" for c in critical) or None,
+        "score": 0 if status == "error" else score(codes),
         "checks": ";".join(codes),
         "check_messages": " | ".join(f"{c}: {fired[c]}" for c in codes),
         "n_fragments": n_fragments,
@@ -455,6 +460,7 @@ def _audit(
         "std_inchikey": std_inchikey,
         "tautomer_key": tautomer_key,
         "stereo_key": stereo_key,
+        "salt_key": salt_key,
         "murcko_scaffold": murcko,
         **props,
         "pains_alerts": ";".join(pains),

@@ -1,4 +1,13 @@
-"""Physico-chemical properties, QED and structural alerts of a (standardized) molecule."""
+"""Physico-chemical properties, QED and structural alerts of a (standardized) molecule.
+
+QED is computed from the descriptors the audit computes anyway: RDKit's ``QED.properties``
+recomputes MW, cLogP, TPSA and HBD and matches its 94 structural alerts one by one; here each
+of its eight inputs is computed once, with exactly ``QED.properties``' definition, the alert
+count uses the pattern-fingerprint screen of :mod:`molaudit.molecule.alert_screen` (the
+molecule's pattern fingerprint is shared with the PAINS/Brenk screen), and the score is
+``QED.qed`` itself given those inputs. ``tests/test_properties_qed.py`` checks equality with
+``QED.qed`` on real molecules.
+"""
 
 from __future__ import annotations
 
@@ -9,22 +18,94 @@ from rdkit import Chem
 from rdkit.Chem import QED, Descriptors, rdMolDescriptors
 from rdkit.Chem.FilterCatalog import FilterCatalog, FilterCatalogParams
 
-from molaudit.molecule.alert_screen import filter_catalog_queries, pattern_words
+from molaudit.molecule.alert_screen import ScreenedQueries, filter_catalog_queries, pattern_words
 
-__all__ = ["alerts", "prepare_alerts", "properties"]
+__all__ = ["alerts", "prepare_alerts", "properties", "qed_from_properties", "qed_properties"]
+
+_STRICT = rdMolDescriptors.NumRotatableBondsOptions.Strict
 
 
-def properties(mol: Chem.Mol) -> dict[str, float | int | bool]:
+@lru_cache(maxsize=1)
+def _qed_alert_screen() -> ScreenedQueries:
+    return ScreenedQueries(list(QED.StructuralAlerts))
+
+
+def _has_hydrogen_atoms(mol: Chem.Mol) -> bool:
+    return any(atom.GetAtomicNum() == 1 for atom in mol.GetAtoms())
+
+
+def qed_properties(
+    mol: Chem.Mol,
+    words: np.ndarray,
+    *,
+    mw: float,
+    clogp: float,
+    tpsa: float,
+    hbd: int,
+) -> QED.QEDproperties:
+    """``QED.properties(mol)`` from descriptors already computed on ``mol``.
+
+    Parameters
+    ----------
+    mol : rdkit.Chem.Mol
+        A sanitized molecule without explicit hydrogen atoms (``QED.properties`` works on
+        ``Chem.RemoveHs(mol)``; with H atoms in the graph use ``QED.properties`` itself).
+    words : numpy.ndarray
+        The molecule's pattern-fingerprint words (:func:`pattern_words`).
+    mw, clogp, tpsa, hbd
+        ``_CalcMolWt``, ``Crippen.MolLogP``, ``TPSA`` and ``CalcNumHBD`` of ``mol``.
+
+    Returns
+    -------
+    QED.QEDproperties
+        MW, ALOGP, HBA (QED's acceptor patterns), HBD, PSA, ROTB (strict), AROM (rings left
+        after deleting aliphatic ring atoms), ALERTS (number of QED structural alerts matched).
+    """
+    screen = _qed_alert_screen()
+    alerts_hit = QED.StructuralAlerts
+    n_alerts = sum(1 for i in screen.candidates(words) if mol.HasSubstructMatch(alerts_hit[i]))
+    hba = 0
+    for pattern in QED.Acceptors:
+        hba += len(mol.GetSubstructMatches(pattern))
+    arom = len(Chem.GetSSSR(Chem.DeleteSubstructs(Chem.Mol(mol), QED.AliphaticRings)))
+    return QED.QEDproperties(
+        MW=mw,
+        ALOGP=clogp,
+        HBA=hba,
+        HBD=hbd,
+        PSA=tpsa,
+        ROTB=rdMolDescriptors.CalcNumRotatableBonds(mol, _STRICT),
+        AROM=arom,
+        ALERTS=n_alerts,
+    )
+
+
+def qed_from_properties(qed_props: QED.QEDproperties) -> float:
+    """QED (mean weights) from its eight inputs: RDKit's own ``QED.qed`` formula."""
+    return QED.qed(None, qedProperties=qed_props)
+
+
+def properties(mol: Chem.Mol, words: np.ndarray | None = None) -> dict[str, float | int | bool]:
     """Properties of ``mol`` (see :mod:`molaudit.schema` for the meaning of each key).
 
-    QED's own descriptor set is computed once and its MW, cLogP, TPSA and HBD are reused, so
-    QED costs only its HBA count and alert matching on top of the usual descriptors.
+    Parameters
+    ----------
+    mol : rdkit.Chem.Mol
+        Sanitized (standardized) molecule.
+    words : numpy.ndarray, optional
+        Its pattern-fingerprint words, if already computed (shared with :func:`alerts`).
     """
-    qed_props = QED.properties(mol)
-    mw = qed_props.MW
-    clogp = qed_props.ALOGP
-    tpsa = qed_props.PSA
-    hbd = qed_props.HBD
+    if _has_hydrogen_atoms(mol):  # rare: QED works on the H-free graph, so let it do so
+        qed_props = QED.properties(mol)
+        mw, clogp, tpsa, hbd = qed_props.MW, qed_props.ALOGP, qed_props.PSA, qed_props.HBD
+    else:
+        mw = rdMolDescriptors._CalcMolWt(mol)
+        clogp = rdMolDescriptors.CalcCrippenDescriptors(mol)[0]
+        tpsa = rdMolDescriptors.CalcTPSA(mol)
+        hbd = rdMolDescriptors.CalcNumHBD(mol)
+        if words is None:
+            words = pattern_words(mol)
+        qed_props = qed_properties(mol, words, mw=mw, clogp=clogp, tpsa=tpsa, hbd=hbd)
     hba = rdMolDescriptors.CalcNumHBA(mol)
     rotb = rdMolDescriptors.CalcNumRotatableBonds(mol)
     lipinski = int(mw > 500) + int(clogp > 5) + int(hbd > 5) + int(hba > 10)
@@ -41,7 +122,7 @@ def properties(mol: Chem.Mol) -> dict[str, float | int | bool]:
         "aromatic_rings": rdMolDescriptors.CalcNumAromaticRings(mol),
         "fsp3": rdMolDescriptors.CalcFractionCSP3(mol),
         "formal_charge": Chem.GetFormalCharge(mol),
-        "qed": QED.qed(mol, qedProperties=qed_props),
+        "qed": qed_from_properties(qed_props),
         "lipinski_violations": lipinski,
         "veber_pass": bool(rotb <= 10 and tpsa <= 140),
     }
@@ -56,8 +137,9 @@ def _catalog() -> FilterCatalog:
 
 
 def prepare_alerts() -> None:
-    """Build the PAINS/Brenk catalog and its screen now (once per process; ~0.3 s)."""
+    """Build the PAINS/Brenk catalog, its screen and the QED alert screen now (once per process)."""
     filter_catalog_queries(_catalog())
+    _qed_alert_screen()
 
 
 def alerts(mol: Chem.Mol, words: np.ndarray | None = None) -> tuple[list[str], list[str]]:

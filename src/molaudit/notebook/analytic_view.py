@@ -1,16 +1,17 @@
-"""One tab of the panel per analytic: parameters, a Run button, progress, and the result.
+"""One tab of the panel per analytic: parameter controls, a Run button, progress, the view.
 
-Any :class:`~molaudit.analytics.AnalyticResult` is shown generically (summary as key figures,
-every frame as a paged table); a few analytics get a special view on top (chemical-space
-scatter, scaffold bars, correlation heatmap). Expensive analytics run in a background thread;
-their progress and errors show in the tab itself.
+The controls are generated from the analytic's declared parameters
+(:mod:`molaudit.notebook.views.controls`); the result is drawn by the analytic's view
+(:mod:`molaudit.notebook.views`: cards, drawings, plots) with the result's tables below for
+drill-down. A result whose parameters no longer match the controls, or that survived a failed
+run, is marked stale. Expensive analytics run in a background thread; progress and errors show
+in the tab itself.
 """
 
 from __future__ import annotations
 
 import ast
 import html
-import json
 import threading
 import time
 import traceback
@@ -20,13 +21,23 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
-from molaudit.notebook.depict import img_tag
 from molaudit.notebook.table_widget import MoleculeTable
+from molaudit.notebook.views import ViewContext, render_html
+from molaudit.notebook.views._common import rows_list
+from molaudit.notebook.views.controls import ParamControls, declared_params
 
-__all__ = ["AnalyticView", "parse_params", "rows_of_frame", "summary_html"]
+__all__ = [
+    "AnalyticView",
+    "group_options",
+    "parse_params",
+    "rows_of_frame",
+    "stale_text",
+    "summary_html",
+    "with_structures",
+]
 
 RowsCallback = Callable[..., None]
-#: Columns holding one input row; columns holding ';'-joined input rows.
+#: Columns holding one input row; columns holding a list of input rows.
 _ROW_COLUMNS = (
     "row",
     "row_a",
@@ -39,12 +50,6 @@ _ROW_COLUMNS = (
     "representative_row",
 )
 _ROWS_COLUMNS = ("rows", "members", "member_rows")
-#: String parameters offered as a drop-down: analytic -> parameter -> module constant.
-_CHOICES = {
-    "chemical_space": ("method", "METHODS", ("pca", "tsne", "umap")),
-    "clusters": ("method", "METHODS", ("butina",)),
-    "activity_cliffs": ("definition", "_DEFINITIONS", ("moleculeace", "sali", "mmp")),
-}
 
 
 def parse_params(text: str) -> dict[str, Any]:
@@ -83,7 +88,8 @@ def parse_params(text: str) -> dict[str, Any]:
 def rows_of_frame(frame: pd.DataFrame, positions: list[int] | None = None) -> list[int]:
     """Input rows referred to by (some rows of) a result frame.
 
-    Uses the ``row`` column, ``row_a``/``row_b`` pairs, or ``';'``-joined ``rows``/``members``.
+    Uses the ``row`` column, ``row_a``/``row_b`` and ``row_1``/``row_2`` pairs, and ``rows``/
+    ``members`` cells (lists of ints, or the older ``';'``-joined text).
     """
     sub = frame if positions is None else frame.iloc[positions]
     out: set[int] = set()
@@ -92,34 +98,53 @@ def rows_of_frame(frame: pd.DataFrame, positions: list[int] | None = None) -> li
             out.update(int(v) for v in sub[col].dropna().tolist())
     for col in _ROWS_COLUMNS:
         if col in sub.columns:
-            for text in sub[col].dropna().astype(str):
-                out.update(int(p) for p in text.split(";") if p.strip().lstrip("-").isdigit())
+            for cell in sub[col].tolist():
+                out.update(rows_list(cell))
     return sorted(out)
 
 
 def summary_html(summary: dict[str, Any], limit: int = 40) -> str:
-    """Key figures of a summary dict as an escaped HTML table."""
+    """Key figures of a summary dict as escaped HTML: human labels, code names as tooltips."""
+    from molaudit.notebook.labels import format_value, summary_label
+
     if not summary:
         return ""
     cells = []
     for key, value in list(summary.items())[:limit]:
-        if isinstance(value, float):
-            text = f"{value:.4g}"
-        elif isinstance(value, dict | list):
-            text = json.dumps(value, default=str)
-            text = text if len(text) <= 160 else text[:159] + "…"
-        else:
-            text = str(value)
+        text = format_value(value)
+        text = text if len(text) <= 160 else text[:159] + "…"
         cells.append(
-            f"<div class='ma-kf'><div class='ma-kf-v'>{html.escape(text)}</div>"
-            f"<div class='ma-kf-k'>{html.escape(str(key))}</div></div>"
+            f"<div class='ma-kf' title='{html.escape(str(key), quote=True)}'>"
+            f"<div class='ma-kf-v'>{html.escape(text)}</div>"
+            f"<div class='ma-kf-k'>{html.escape(summary_label(str(key)))}</div></div>"
         )
     return (
-        "<style>.ma-kfs{display:flex;flex-wrap:wrap;gap:8px}.ma-kf{border:1px solid #ddd;"
-        "border-radius:6px;padding:4px 10px;max-width:420px}.ma-kf-v{font-size:15px;"
-        "font-weight:600;overflow-wrap:anywhere}.ma-kf-k{color:#666;font-size:11px}</style>"
+        "<style>.ma-kfs{display:flex;flex-wrap:wrap;gap:8px}.ma-kf{border:1px solid "
+        "var(--jp-border-color2,#ddd);border-radius:6px;padding:4px 10px;max-width:420px}"
+        ".ma-kf-v{font-size:15px;font-weight:600;overflow-wrap:anywhere}.ma-kf-k{color:"
+        "var(--jp-ui-font-color2,#666);font-size:11px}</style>"
         f"<div class='ma-kfs'>{''.join(cells)}</div>"
     )
+
+
+def stale_text(shown: dict[str, Any], wanted: dict[str, Any], *, failed: bool = False) -> str:
+    """The stale-result banner: what the shown result was computed with, and why it is stale.
+
+    Only the parameters that differ are named: "result for cutoff 0.35; parameters changed —
+    Run to update".
+    """
+    changed = [k for k in wanted if k in shown and shown[k] != wanted[k]]
+    changed += [k for k in wanted if k not in shown]
+    what = ", ".join(f"{k.replace('_', ' ')} {_short(shown.get(k, 'default'))}" for k in changed)
+    head = f"result for {what}" if what else "result shown"
+    if failed:
+        return f"{head}; the last run failed — this result is stale"
+    return f"{head}; parameters changed — Run to update"
+
+
+def _short(value: Any) -> str:
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
 class AnalyticView(widgets.VBox):
@@ -139,6 +164,16 @@ class AnalyticView(widgets.VBox):
         One line shown on top.
     on_rows : callable, optional
         ``on_rows(rows, label)``: show these input rows in the Molecules table.
+
+    Attributes
+    ----------
+    controls : ParamControls
+        The generated parameter controls.
+    params : ipywidgets.Text
+        Extra keyword text (``key=value, ...``), offered only for analytics whose parameters are
+        not declared; it overrides the controls.
+    stale : ipywidgets.HTML
+        The stale-result banner (empty while the shown result matches the controls).
     """
 
     def __init__(
@@ -158,11 +193,20 @@ class AnalyticView(widgets.VBox):
         self.on_rows = on_rows
         self.result = None
         self.thread: threading.Thread | None = None
-        self.params = widgets.Text(
-            placeholder=_defaults_text(name) or "parameters: key=value, ...",
-            layout=widgets.Layout(width="420px"),
+        self.spec = _spec(name)
+        declared = declared_params(self.spec) if self.spec is not None else ()
+        self.controls = ParamControls(
+            name,
+            declared,
+            rows=lambda: list(getattr(batch, "selection", None) or []),
+            on_change=self._mark_stale,
         )
-        self.choice = _choice_dropdown(name)
+        undeclared = self.spec is None or getattr(self.spec, "params", None) is None
+        self.params = widgets.Text(
+            placeholder="more parameters: key=value, ...",
+            layout=widgets.Layout(width="360px", display="" if undeclared else "none"),
+            tooltip="keyword arguments passed to the analytic (Python literals)",
+        )
         self.run_button = widgets.Button(
             description="Run again" if state in ("cached", "done") else "Run",
             button_style="primary",
@@ -170,14 +214,23 @@ class AnalyticView(widgets.VBox):
         )
         self.run_button.on_click(lambda _b: self.run(**self._params_or_error()))
         self.status = widgets.HTML(_state_html(state, message))
+        self.stale = widgets.HTML()
         self.output = widgets.VBox()
         head = widgets.HTML(
-            f"<b>{html.escape(name)}</b> — {html.escape(description)}" if description else ""
+            f"<b>{html.escape(_title(name))}</b> — {html.escape(description)}"
+            if description
+            else ""
         )
-        controls = [self.params, self.run_button, self.status]
-        if self.choice is not None:
-            controls.insert(0, self.choice)
-        super().__init__([head, widgets.HBox(controls), self.output])
+        head.tooltip = name
+        super().__init__(
+            [
+                head,
+                self.controls,
+                widgets.HBox([self.params, self.run_button, self.status]),
+                self.stale,
+                self.output,
+            ]
+        )
         self.add_class("molaudit-analytic")
         if state == "unavailable":
             self.run_button.disabled = True
@@ -185,16 +238,51 @@ class AnalyticView(widgets.VBox):
             # cached results come straight from the disk cache; cheap ones are quick to compute
             self.run(wait=True)
 
+    # ------------------------------------------------------------------ parameters
     def _params_or_error(self) -> dict[str, Any]:
         try:
-            params = parse_params(self.params.value)
-            if self.choice is not None:
-                params.setdefault(_CHOICES[self.name][0], self.choice.value)
-            return params
+            params = self.controls.values()
+        except ValueError as exc:  # ParameterError: the controls show the message
+            self.status.value = _error_html(str(exc))
+            self._mark_stale(failed=True)
+            return {"__invalid__": True}
+        try:
+            params.update(parse_params(self.params.value))
         except ValueError as exc:
             self.status.value = _error_html(str(exc))
+            self._mark_stale(failed=True)
             return {"__invalid__": True}
+        return params
 
+    def _wanted(self) -> dict[str, Any]:
+        """Full parameters the controls ask for now (defaults filled), {} when invalid."""
+        defaults = {p.name: p.default for p in self.controls.declared}
+        try:
+            raw = self.controls.raw()
+            raw.update(parse_params(self.params.value))
+        except ValueError:
+            return {}
+        return {**defaults, **raw}
+
+    def _mark_stale(self, failed: bool = False) -> None:
+        if self.result is None:
+            self.stale.value = ""
+            return
+        shown = dict(self.result.params or {})
+        wanted = {k: v for k, v in self._wanted().items() if k != "rows" or k in shown}
+        differs = any(k in shown and shown[k] != v for k, v in wanted.items())
+        if failed or differs:
+            self.stale.value = (
+                "<div class='ma-stale' style='background:#fff3cd;color:#664d03;padding:3px 8px;"
+                f"border-radius:4px'>⚠ {html.escape(stale_text(shown, wanted, failed=failed))}"
+                "</div>"
+            )
+            self.output.add_class("ma-stale-result")
+        else:
+            self.stale.value = ""
+            self.output.remove_class("ma-stale-result")
+
+    # ------------------------------------------------------------------ running
     def run(self, *, wait: bool = False, **params: Any) -> threading.Thread | None:
         """Run the analytic (in a background thread unless ``wait``); results show in the tab."""
         if params.pop("__invalid__", False):
@@ -211,6 +299,7 @@ class AnalyticView(widgets.VBox):
             except Exception as exc:  # shown in the tab: nobody reads the kernel log
                 tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
                 self.status.value = _error_html(f"{self.name} failed: {tb}")
+                self._mark_stale(failed=True)
                 return
             finally:
                 done.set()
@@ -245,19 +334,30 @@ class AnalyticView(widgets.VBox):
 
     # ------------------------------------------------------------------ display
     def show(self, result: Any) -> None:
-        """Show an AnalyticResult."""
+        """Show an AnalyticResult: its view, interactive extras, then its tables."""
         self.result = result
+        ctx = ViewContext.of(self.batch)
         parts: list[widgets.Widget] = []
-        if result.message:
-            parts.append(widgets.HTML(f"<p><em>{html.escape(result.message)}</em></p>"))
-        if result.summary:
-            parts.append(widgets.HTML(summary_html(result.summary)))
-        special = _SPECIAL.get(self.name)
-        if special is not None:
+        interactive = _INTERACTIVE.get(self.name)
+        extras: list[widgets.Widget] = []
+        if interactive is not None:
             try:
-                parts.extend(special(self, result))
-            except Exception as exc:  # a special view must never hide the generic tables
-                parts.append(widgets.HTML(_error_html(f"plot failed: {exc}")))
+                extras = interactive(self, result, ctx)
+            except Exception as exc:  # an extra must never hide the static view
+                extras = [widgets.HTML(_error_html(f"plot failed: {exc}"))]
+        body = (
+            None
+            if (self.name == "chemical_space" and extras)
+            else render_html(self.name, result, ctx)
+        )
+        if body is None:
+            if result.message:
+                parts.append(widgets.HTML(f"<p><em>{html.escape(result.message)}</em></p>"))
+            if result.summary:
+                parts.append(widgets.HTML(summary_html(result.summary)))
+        parts.extend(extras)
+        if body is not None:
+            parts.append(widgets.HTML(body))
         table = getattr(self.batch, "table", None)
         frames = {
             k: (with_structures(v, table) if table is not None and "smiles" in table else v)
@@ -265,8 +365,17 @@ class AnalyticView(widgets.VBox):
             if isinstance(v, pd.DataFrame)
         }
         if frames:
-            parts.append(self._frames_view(frames))
+            tables = self._frames_view(frames)
+            if body is not None:  # the view is the answer; the tables are the drill-down
+                box = widgets.Accordion([tables], titles=("Result tables",), selected_index=None)
+                parts.append(box)
+            else:
+                parts.append(tables)
         self.output.children = parts
+        self.controls.set_values(
+            {k: v for k, v in (result.params or {}).items() if k in self.controls.controls}
+        )
+        self._mark_stale()
 
     def _frames_view(self, frames: dict[str, pd.DataFrame]) -> widgets.Widget:
         names = list(frames)
@@ -305,6 +414,21 @@ class AnalyticView(widgets.VBox):
         if self.on_rows is not None:
             self.on_rows(rows, f"{self.name}: {name}")
 
+    def __repr__(self) -> str:
+        return f"<molaudit AnalyticView {self.name}>"
+
+
+def _spec(name: str) -> Any:
+    try:
+        from molaudit.analytics import REGISTRY
+    except ImportError:
+        return None
+    return REGISTRY.get(name)
+
+
+def _title(name: str) -> str:
+    return name.strip("_").replace("_", " ").capitalize()
+
 
 def _has_row_refs(frame: pd.DataFrame) -> bool:
     return bool(({*_ROW_COLUMNS, *_ROWS_COLUMNS}) & set(frame.columns))
@@ -331,46 +455,6 @@ def with_structures(frame: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _defaults_text(name: str) -> str:
-    """'key=default, ...' of an analytic's keyword parameters (the Run box's placeholder)."""
-    import inspect
-
-    try:
-        from molaudit.analytics import REGISTRY
-
-        sig = inspect.signature(REGISTRY[name].func)
-    except (KeyError, ImportError, TypeError, ValueError):
-        return ""
-    items = [
-        f"{p.name}={p.default!r}"
-        for p in list(sig.parameters.values())[1:]
-        if p.default is not inspect.Parameter.empty and len(repr(p.default)) <= 24
-    ]
-    return ", ".join(items[:6])
-
-
-def _choice_dropdown(name: str) -> widgets.Dropdown | None:
-    if name not in _CHOICES:
-        return None
-    param, constant, fallback = _CHOICES[name]
-    options: Any = fallback
-    try:
-        import sys
-
-        from molaudit.analytics import REGISTRY
-
-        module = sys.modules[REGISTRY[name].func.__module__]
-        options = tuple(getattr(module, constant, fallback))
-    except (KeyError, ImportError):
-        pass
-    return widgets.Dropdown(
-        options=list(options),
-        value=options[0],
-        description=param,
-        layout=widgets.Layout(width="220px"),
-    )
-
-
 def _state_html(state: str, message: str) -> str:
     colour = {"cached": "#2a7", "failed": "#c33", "unavailable": "#999"}.get(state, "#555")
     text = state + (f": {message}" if message else "")
@@ -384,114 +468,144 @@ def _error_html(text: str) -> str:
     )
 
 
-# ---------------------------------------------------------------------- special views
-def _chemical_space_view(view: AnalyticView, result: Any) -> list[widgets.Widget]:
+# ---------------------------------------------------------------------- interactive extras
+def _chemical_space_view(view: AnalyticView, result: Any, ctx: ViewContext) -> list[widgets.Widget]:
     from molaudit.notebook.scatter_view import LinkedScatter
+    from molaudit.notebook.views.chemspace import axis_titles
 
     coords = result.frames.get("coordinates")
     if coords is None or coords.empty:
         return []
     method = str(result.params.get("method", "")) if result.params else ""
+    x_title, y_title = axis_titles(result)
     scatter = LinkedScatter(
         view.batch,
         coords,
         on_rows=view.on_rows,
         label=f"chemical space{' ' + method if method else ''}",
+        x_title=x_title,
+        y_title=y_title,
     )
     view.figure = scatter.figure
     view.scatter = scatter
     return [scatter]
 
 
-def _scaffold_view(view: AnalyticView, result: Any) -> list[widgets.Widget]:
-    from molaudit.notebook.plots import bar_counts
+def _cliffs_view(view: AnalyticView, result: Any, ctx: ViewContext) -> list[widgets.Widget]:
+    """The SALI landscape as a plotly widget: clicking a point shows that pair's card."""
+    import plotly.graph_objects as go
 
-    frame = next(
-        (f for f in result.frames.values() if "scaffold" in f.columns and "rows" in f.columns),
-        None,
-    )
-    if frame is None or frame.empty:
+    from molaudit.notebook.plot_widget import PlotWidget
+    from molaudit.notebook.views._common import CSS
+    from molaudit.notebook.views.cliffs import pair_card, ranked_pairs
+
+    pairs = ranked_pairs(result)
+    if pairs.empty:
         return []
-    count = next((c for c in ("n_molecules", "count", "n") if c in frame.columns), None)
-    if count is None:
-        return []
-    if "kind" in frame.columns and (frame["kind"] == "murcko").any():
-        frame = frame[frame["kind"] == "murcko"]
-    top = frame.sort_values(count, ascending=False, kind="stable").head(25)
-    labels = [s if isinstance(s, str) and s else "(acyclic)" for s in top["scaffold"]]
-    fig = bar_counts(
-        labels, top[count].tolist(), title="top Murcko scaffolds (click a bar: its molecules)"
+    tips = [
+        html.escape(f"#{i + 1} {ctx.ident(int(a))} / {ctx.ident(int(b))}")
+        for i, (a, b) in enumerate(zip(pairs["row_1"], pairs["row_2"], strict=True))
+    ]
+    figure = go.Figure(
+        go.Scattergl(
+            x=pairs["_sim"].to_numpy(float),
+            y=pairs["_dp"].to_numpy(float),
+            mode="markers",
+            text=tips,
+            hovertemplate="%{text}<br>similarity %{x:.3f}<br>|Δ pActivity| %{y:.2f}<extra></extra>",
+            marker={"size": 8, "color": "#4c78a8"},
+        ),
+        layout={
+            "height": 340,
+            "width": 560,
+            "margin": {"l": 60, "r": 10, "t": 30, "b": 50},
+            "title": {"text": "SALI landscape (click a point: its pair)", "font": {"size": 13}},
+            "xaxis": {"title": {"text": "Tanimoto similarity"}},
+            "yaxis": {"title": {"text": "|Δ pActivity| (log units)"}},
+        },
     )
-    pictures = widgets.HTML(
-        "<div style='display:flex;flex-wrap:wrap;gap:6px'>"
-        + "".join(
-            f"<div style='text-align:center'>{img_tag(s, 140, 100, title=s)}"
-            f"<div><small>{int(c)} molecules</small></div></div>"
-            for s, c in zip(top["scaffold"].head(12), top[count].head(12), strict=False)
-            if isinstance(s, str) and s
-        )
-        + "</div>"
+    # H6's PlotWidget: plotly.js sent once per page, private mode bar, clicks as messages
+    fig = PlotWidget(figure, select=False)
+    card = widgets.HTML(
+        f"<style>{CSS}</style><div class='ma-v'><p class='ma-note'>click a point in the "
+        "landscape to see that pair</p></div>"
     )
 
-    def click(_trace, points, _state) -> None:
+    def click(_trace: Any, points: Any, _state: Any) -> None:
         if not points.point_inds:
             return
-        pos = int(points.point_inds[0])
-        rows = rows_of_frame(top, [pos])
-        if view.on_rows is not None and rows:
-            view.on_rows(rows, f"scaffold {labels[pos]}")
+        i = int(points.point_inds[0])
+        rec = pairs.iloc[i].to_dict()
+        card.value = f"<style>{CSS}</style><div class='ma-v'>{pair_card(rec, i + 1, ctx)}</div>"
+        if view.on_rows is not None:
+            view.on_rows([int(rec["row_1"]), int(rec["row_2"])], f"cliff #{i + 1}", switch=False)
 
     fig.data[0].on_click(click)
     view.figure = fig
-    return [pictures, fig]
+    view.pair_view = card
+    view.pairs = pairs
+    return [widgets.HBox([fig, card])]
 
 
-def _statistics_view(view: AnalyticView, result: Any) -> list[widgets.Widget]:
+def _statistics_view(view: AnalyticView, result: Any, ctx: ViewContext) -> list[widgets.Widget]:
     from molaudit.notebook.plots import correlation_heatmap
 
     out: list[widgets.Widget] = []
     for name in ("pearson", "spearman"):
         frame = result.frames.get(name)
         if frame is not None and not frame.empty:
-            out.append(correlation_heatmap(frame, title=f"{name} correlation"))
+            out.append(correlation_heatmap(frame, title=f"{name.capitalize()} correlation"))
     return out
 
 
-def _dedup_view(view: AnalyticView, result: Any) -> list[widgets.Widget]:
-    table = view.batch.table
-    smiles = pd.Series(table["smiles"].to_numpy(), index=table["row"].to_numpy())
-    ids = pd.Series(table["id"].astype(str).to_numpy(), index=table["row"].to_numpy())
-    blocks = []
-    for level in ("exact", "tautomer", "stereo", "salt"):
-        groups = result.frames.get(f"groups_{level}")
-        if groups is None or groups.empty:
-            continue
-        top = groups.sort_values("count", ascending=False, kind="stable").head(8)
-        cards = []
-        for rec in top.to_dict("records"):
-            rows = [int(r) for r in str(rec.get("rows", "")).split(";") if r.strip().isdigit()]
-            pics = "".join(
-                "<div style='text-align:center'>"
-                f"{img_tag(str(smiles.get(r, '') or ''), 130, 95)}"
-                f"<div><small>{html.escape(ids.get(r, ''))} (row {r})</small></div></div>"
-                for r in rows[:6]
-            )
-            more = f"<small>… and {len(rows) - 6} more</small>" if len(rows) > 6 else ""
-            cards.append(
-                "<div style='border:1px solid #ddd;border-radius:6px;padding:4px;margin:4px 0'>"
-                f"<b>group {html.escape(str(rec.get('group', '')))}</b> · "
-                f"{int(rec.get('count', len(rows)))} rows"
-                f"<div style='display:flex;flex-wrap:wrap;gap:4px'>{pics}{more}</div></div>"
-            )
-        blocks.append(f"<h4>{html.escape(level)}: {len(groups)} groups</h4>{''.join(cards)}")
-    if not blocks:
-        return [widgets.HTML("<p>No duplicates at any level.</p>")]
-    return [widgets.HTML("".join(blocks))]
+def group_options(name: str, result: Any, ctx: ViewContext, limit: int = 200) -> list[tuple]:
+    """(label, rows) of the groups a view draws as cards: duplicate groups, scaffold families."""
+    out: list[tuple[str, tuple[int, ...]]] = []
+    if name == "dedup":
+        for level in ("exact", "tautomer", "stereo", "salt"):
+            frame = result.frames.get(f"groups_{level}")
+            if frame is None or frame.empty:
+                continue
+            for rec in frame.head(limit).to_dict("records"):
+                rows = tuple(rows_list(rec.get("rows")))
+                first = ctx.ident(rows[0]) if rows else ""
+                out.append((f"{level}: {first} and {len(rows) - 1} more", rows))
+    elif name == "scaffolds":
+        from molaudit.notebook.views.scaffolds import top_scaffolds
+
+        for rec in top_scaffolds(result, limit):
+            rows = tuple(rows_list(rec.get("rows")))
+            smi = str(rec["scaffold"])
+            out.append((f"{len(rows)} molecules: {smi[:60]}", rows))
+    return out
 
 
-_SPECIAL: dict[str, Callable[[AnalyticView, Any], list[widgets.Widget]]] = {
+def _group_picker(view: AnalyticView, result: Any, ctx: ViewContext) -> list[widgets.Widget]:
+    """A drop-down of the drawn groups: picking one shows its molecules in the table."""
+    options = group_options(view.name, result, ctx)
+    if not options or view.on_rows is None:
+        return []
+    picker = widgets.Dropdown(
+        options=[("show the molecules of a group…", ()), *options],
+        value=(),
+        layout=widgets.Layout(width="480px"),
+    )
+
+    def pick(change: Any) -> None:
+        rows = list(change["new"] or ())
+        if rows and view.on_rows is not None:
+            label = next(text for text, value in options if value == change["new"])
+            view.on_rows(rows, f"{_title(view.name)}: {label}")
+
+    picker.observe(pick, names="value")
+    view.group_picker = picker
+    return [picker]
+
+
+_INTERACTIVE: dict[str, Callable[[AnalyticView, Any, ViewContext], list[widgets.Widget]]] = {
     "chemical_space": _chemical_space_view,
-    "scaffolds": _scaffold_view,
+    "activity_cliffs": _cliffs_view,
     "statistics": _statistics_view,
-    "dedup": _dedup_view,
+    "dedup": _group_picker,
+    "scaffolds": _group_picker,
 }

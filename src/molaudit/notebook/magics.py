@@ -144,17 +144,14 @@ def _parse_analytics(text: str) -> list[str]:
     names = [n.strip() for n in text.split(",") if n.strip()]
     if not names:
         return []
-    from molaudit.analytics import REGISTRY
+    from molaudit.analytics import REGISTRY, ParameterError, parse_analytics_arg
 
     if names == ["all"]:
         return [n for n, spec in REGISTRY.items() if spec.kind == "expensive" and spec.available]
-    unknown = [n for n in names if n not in REGISTRY]
-    if unknown:
-        raise UsageError(
-            f"--analytics: unknown analytic(s) {', '.join(map(repr, unknown))}; "
-            f"known: {', '.join(sorted(REGISTRY)) or '(none registered)'}"
-        )
-    return names
+    try:  # the check the CLI makes too (did-you-mean included)
+        return parse_analytics_arg(names)
+    except ParameterError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def load_ipython_extension(ip) -> None:

@@ -41,8 +41,13 @@ class SimilaritySearch(widgets.VBox):
         self.table: MoleculeTable | None = None
         self.button.on_click(lambda _b: self.search())
         self.query.observe(lambda _c: self.search(), names="value")
+        help_text = widgets.HTML(
+            "<p class='ma-note'>The k molecules of the batch most similar to a query "
+            "(Tanimoto similarity of Morgan fingerprints, radius 2). Select hits to show them "
+            "in the Molecules tab.</p>"
+        )
         super().__init__(
-            [widgets.HBox([self.query, self.k, self.button]), self.message, self.output]
+            [help_text, widgets.HBox([self.query, self.k, self.button]), self.message, self.output]
         )
 
     def search(self) -> None:
@@ -56,7 +61,8 @@ class SimilaritySearch(widgets.VBox):
             result = self.batch.similar(query, k=int(self.k.value))
         except Exception as exc:  # bad SMILES, unknown row: say so in the tab
             self.message.value = (
-                f"<span style='color:#c33'>{html.escape(type(exc).__name__ + ': ' + str(exc))}"
+                "<span style='color:var(--jp-error-color1,#c33)'>"
+                f"{html.escape(type(exc).__name__ + ': ' + str(exc))}"
                 "</span>"
             )
             return
@@ -75,7 +81,9 @@ class SimilaritySearch(widgets.VBox):
             f"<div style='display:flex;gap:10px;align-items:center'>{img_tag(smiles, 160, 110)}"
             f"<span>query · {len(hits)} hits{note}</span></div>"
         )
-        self.table = MoleculeTable(hits, page_size=20)
+        self.table = MoleculeTable(
+            hits, page_size=20, activity_units=getattr(self.batch, "activity_units", None)
+        )
         if self.on_rows is not None:
             self.table.on_select(lambda rows: self.on_rows(rows, f"similar to {text}"))
         self.output.children = [self.table]

@@ -21,6 +21,8 @@ __all__ = ["TableModel", "json_safe"]
 _TEXT_COLUMNS = ("id", "smiles", "std_smiles", "error_code", "checks", "name")
 #: Columns tried, in order, for substructure search and depictions.
 _STRUCTURE_COLUMNS = ("smiles", "std_smiles", "SMILES", "smiles_input")
+#: From this many rows to test, a SMARTS filter builds and uses a SubstructLibrary.
+LIBRARY_MIN_ROWS = 2_000
 
 
 class TableModel:
@@ -98,6 +100,7 @@ class TableModel:
         self._sort_cache: dict[tuple[str, bool], np.ndarray] = {}
         # substructure results: SMARTS -> int8 per position (-1 unknown, 0 no, 1 yes)
         self._smarts_cache: dict[str, np.ndarray] = {}
+        self._substructure_index: Any = None  # built by the first large SMARTS search
         self._selection: set[int] = set()
         self._view: np.ndarray | None = None
         self.on_selection: list[Callable[[list[int]], None]] = []
@@ -176,6 +179,57 @@ class TableModel:
     def view_rows(self) -> np.ndarray:
         """Input row numbers of the filtered rows in display order."""
         return self._rows[self.view]
+
+    @property
+    def smarts(self) -> str:
+        """The active SMARTS filter ('' when none)."""
+        return self._smarts
+
+    def set_columns(self, columns: Sequence[str]) -> None:
+        """Change the shown columns (any columns of :attr:`frame`, in this order)."""
+        columns = [str(c) for c in columns]
+        for col in columns:
+            self._check_column("columns", col)
+        self.columns = columns
+
+    def page_display(self, page: int | None = None) -> list[dict[str, list[str]]]:
+        """Per row of the page: ``{column: [text, flag, tooltip]}`` for cells shown otherwise
+        than their raw value.
+
+        - ``smiles`` of an error row (empty: nothing parsed): the input text, flag ``input``;
+        - ``activity`` with a note: censored values as ``> 10``/``< 5`` (flag ``censored``),
+          missing ones as ``not a number`` (flag ``invalid``), the note in the tooltip.
+
+        Returns
+        -------
+        list of dict
+            One dict per row of the page (empty when nothing is overridden).
+        """
+        positions = self.page_positions(page)
+        out: list[dict[str, list[str]]] = [{} for _ in positions]
+        df = self._df
+        if "smiles" in self.columns and self.fallback_col is not None:
+            shown = df["smiles"].iloc[positions].tolist()
+            raw = df[self.fallback_col].iloc[positions].tolist()
+            for rec, value, given in zip(out, shown, raw, strict=True):
+                if not (isinstance(value, str) and value) and isinstance(given, str) and given:
+                    rec["smiles"] = [given, "input", "the input as given (it did not parse)"]
+        if "activity" in self.columns and "activity_note" in df.columns:
+            notes = df["activity_note"].iloc[positions].tolist()
+            values = df["activity"].iloc[positions].tolist()
+            for rec, note, value in zip(out, notes, values, strict=True):
+                note = note if isinstance(note, str) else ""
+                if not note:
+                    continue
+                number = json_safe(value)
+                if note.startswith("censored") and number is not None:
+                    qualifier = note[len("censored") :].strip()
+                    text = f"{qualifier} {number:g}".strip()
+                    rec["activity"] = [text, "censored", f"censored value ({note})"]
+                elif number is None:
+                    text = "missing" if note == "missing" else "not a number"
+                    rec["activity"] = [text, "invalid", note]
+        return out
 
     # ------------------------------------------------------------------ filters / sort
     def set_filters(
@@ -439,11 +493,25 @@ class TableModel:
 
     def match_smarts(self, smarts: str, positions: np.ndarray) -> None:
         """Test ``positions`` against ``smarts`` and remember the answers (lets a caller do a
-        large search in chunks, with progress, before setting the filter)."""
+        large search in chunks, with progress, before setting the filter).
+
+        From :data:`LIBRARY_MIN_ROWS` positions on (or once built), the answer comes from a
+        pattern-fingerprint ``SubstructLibrary`` over the structure column, built on first
+        use and kept with the model (:class:`molaudit.analytics.substructure.
+        SubstructureIndex`): the same rows as the per-row loop, and the whole column is
+        answered at once.
+        """
         from rdkit import Chem, RDLogger
 
         query = _compile_smarts(smarts)
         known = self._smarts_known(smarts)
+        positions = np.asarray(positions, dtype=np.int64)
+        positions = positions[known[positions] < 0]
+        if not len(positions):
+            return
+        if len(positions) >= LIBRARY_MIN_ROWS or self._substructure_index is not None:
+            known[:] = self._library_mask(query)
+            return
         smiles = self._df[self.structure_col]
         RDLogger.DisableLog("rdApp.*")
         try:
@@ -453,6 +521,20 @@ class TableModel:
                 known[pos] = 1 if mol is not None and mol.HasSubstructMatch(query) else 0
         finally:
             RDLogger.EnableLog("rdApp.*")
+
+    def _library_mask(self, query: Any) -> np.ndarray:
+        """0/1 per position: does the structure contain ``query`` (via the library)."""
+        from molaudit.analytics.substructure import SubstructureIndex
+
+        if self._substructure_index is None:
+            values = self._df[self.structure_col].to_numpy(dtype=object)
+            smiles = [v if isinstance(v, str) else None for v in values]
+            self._substructure_index = SubstructureIndex(
+                smiles, np.arange(self._n), n_jobs=2 if self._n >= 20_000 else 1
+            )
+        mask = np.zeros(self._n, dtype=np.int8)
+        mask[self._substructure_index.search(query)] = 1
+        return mask
 
     def _smarts_mask(self, smarts: str, candidates: np.ndarray | None) -> np.ndarray:
         known = self._smarts_known(smarts)

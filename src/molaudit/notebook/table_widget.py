@@ -15,7 +15,9 @@ import anywidget
 import pandas as pd
 import traitlets as t
 
-from molaudit.notebook.depict import svg_data_uri
+from molaudit.notebook.depict import alert_atoms, drawing_size, smarts_atoms, svg_data_uri
+from molaudit.notebook.labels import describe
+from molaudit.notebook.labels import label as column_label
 from molaudit.notebook.table import TableModel
 
 __all__ = ["MoleculeTable"]
@@ -42,12 +44,26 @@ class MoleculeTable(anywidget.AnyWidget):
         Draw the structure of each row of the page.
     on_select : callable, optional
         Called with the selected input rows whenever the selection changes.
+    activity_units : str, optional
+        Units of the ``activity`` column (its header says "Activity (nM)").
+
+    Notes
+    -----
+    Headers show human labels with units; the code name is the tooltip. Drawings are sized
+    to the molecule (heavy atoms), enlarge on hover, and highlight the atoms matched by the
+    SMARTS filter (blue) and by the structural alerts a row carries (orange). Error rows show
+    the input text in the SMILES column; censored activities show as ``> 10`` (flagged).
     """
 
     _esm = _STATIC / "table.js"
     _css = _STATIC / "table.css"
 
     columns = t.List(t.Unicode()).tag(sync=True)
+    all_columns = t.List(t.Unicode()).tag(sync=True)
+    column_labels = t.Dict(value_trait=t.Unicode()).tag(sync=True)
+    column_tips = t.Dict(value_trait=t.Unicode()).tag(sync=True)
+    cell_display = t.List(t.Dict()).tag(sync=True)
+    image_sizes = t.List(t.List(t.Int())).tag(sync=True)
     numeric_columns = t.List(t.Unicode()).tag(sync=True)
     rows = t.List(t.Dict()).tag(sync=True)
     row_ids = t.List(t.Int()).tag(sync=True)
@@ -81,6 +97,7 @@ class MoleculeTable(anywidget.AnyWidget):
         columns: Sequence[str] | None = None,
         depict: bool = True,
         on_select: Callable[[list[int]], None] | None = None,
+        activity_units: str | None = None,
         **kwargs,
     ) -> None:
         if isinstance(frame, TableModel):
@@ -99,8 +116,12 @@ class MoleculeTable(anywidget.AnyWidget):
             for c in df.columns
             if pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
         ]
+        names = [str(c) for c in df.columns]
         super().__init__(
             columns=list(model.columns),
+            all_columns=names,
+            column_labels={c: column_label(c, activity_units=activity_units) for c in names},
+            column_tips={c: describe(c) for c in names},
             numeric_columns=[str(c) for c in numeric],
             statuses=statuses,
             page_size=model.page_size,
@@ -123,6 +144,7 @@ class MoleculeTable(anywidget.AnyWidget):
         )
         self.observe(self._on_clear_rows, names=["clear_row_filter"])
         self.observe(self._on_selected, names=["selected"])
+        self.observe(self._on_columns, names=["columns"])
         self.refresh()
 
     # ------------------------------------------------------------------ public API
@@ -145,21 +167,72 @@ class MoleculeTable(anywidget.AnyWidget):
                 self.n_filtered = model.n_filtered
                 self.n_pages = model.n_pages
                 self.page = model.page
+                self.cell_display = model.page_display()
                 self.rows = model.page_records()
                 self.row_ids = model.page_rows()
+                sizes = self._page_sizes()
+                self.image_sizes = [list(wh) for wh in sizes]
                 columns = (
-                    [
-                        [svg_data_uri(s) if s else "" for s in model.page_structures(column=c)]
-                        for c in self.image_columns
-                    ]
-                    if self.depict
-                    else []
+                    [self._page_images(c, sizes) for c in self.image_columns] if self.depict else []
                 )
                 # per row: one data URI per image column
                 self.images = [list(x) for x in zip(*columns, strict=True)] if columns else []
                 self.selected = model.selection
         finally:
             self._syncing = False
+
+    def _page_sizes(self) -> list[tuple[int, int]]:
+        """Drawing size per row of the page, from its heavy-atom count (or SMILES length)."""
+        model = self.model
+        positions = model.page_positions()
+        df = model.frame
+        if "heavy_atoms" in df.columns:
+            counts = df["heavy_atoms"].iloc[positions].tolist()
+        else:
+            counts = [None] * len(positions)
+        smiles = model.page_structures()
+        out = []
+        for n, smi in zip(counts, smiles, strict=True):
+            try:
+                n = int(n)
+            except (TypeError, ValueError):
+                n = sum(ch.isalpha() and ch.isupper() for ch in smi) if smi else None
+            out.append(drawing_size(n))
+        return out
+
+    def _page_images(self, column: str, sizes: list[tuple[int, int]]) -> list[str]:
+        model = self.model
+        smiles = model.page_structures(column=column)
+        positions = model.page_positions()
+        df = model.frame
+        main = column == model.structure_col
+        pains = (
+            df["pains_alerts"].iloc[positions].tolist()
+            if main and "pains_alerts" in df.columns
+            else [""] * len(smiles)
+        )
+        brenk = (
+            df["brenk_alerts"].iloc[positions].tolist()
+            if main and "brenk_alerts" in df.columns
+            else [""] * len(smiles)
+        )
+        smarts = model.smarts if main else ""
+        out = []
+        for smi, (w, h), p, b in zip(smiles, sizes, pains, brenk, strict=True):
+            if not smi:
+                out.append("")
+                continue
+            hl = smarts_atoms(smi, smarts) if smarts else ()
+            p = p if isinstance(p, str) else ""
+            b = b if isinstance(b, str) else ""
+            flagged = alert_atoms(smi, p, b) if (p or b) else ()
+            out.append(svg_data_uri(smi, w, h, hl, flagged))
+        return out
+
+    def _on_columns(self, change) -> None:
+        if self._syncing:
+            return
+        self._guard(lambda: self.model.set_columns(change["new"]))
 
     # ------------------------------------------------------------------ trait handlers
     def _guard(self, action: Callable[[], None]) -> None:
@@ -271,7 +344,8 @@ _DEFAULT_COLUMNS = (
     "status",
     "score",
     "error_code",
-    "checks",
+    "error_message",
+    "check_messages",
     "activity",
     "smiles",
     "mw",
@@ -289,5 +363,11 @@ def default_columns(frame: pd.DataFrame) -> list[str]:
         return [str(c) for c in frame.columns]
     cols = [c for c in _DEFAULT_COLUMNS if c in frame.columns]
     if "activity" in cols and frame["activity"].isna().all():
-        cols.remove("activity")
+        if "activity_note" not in frame.columns or (frame["activity_note"].fillna("") == "").all():
+            cols.remove("activity")
+    for col in ("error_code", "error_message"):
+        if col in cols and frame[col].isna().all():
+            cols.remove(col)
+    if "check_messages" not in cols and "checks" in frame.columns:
+        cols.insert(cols.index("activity") if "activity" in cols else len(cols), "checks")
     return cols

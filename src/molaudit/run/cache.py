@@ -206,6 +206,14 @@ class Store:
         except Exception:
             pass
 
+    def discard(self, name: str, key: str) -> None:
+        """Delete ``key`` from cache ``name`` if it is there (never raises)."""
+        self._discard(self.cache(name), key)
+
+    def keys(self, name: str) -> list[str]:
+        """Every key in cache ``name`` (a snapshot)."""
+        return [str(k) for k in self.cache(name).iterkeys()]
+
     def set_many(self, name: str, items: list[tuple[str, bytes]]) -> bool:
         """Store many entries in one transaction (much faster than one by one)."""
         cache = self.cache(name)

@@ -7,10 +7,11 @@ The cache stays on the client; workers only see SMILES/molblock strings and retu
 
 from __future__ import annotations
 
-import os
 import time
 from typing import Any
 
+from molaudit.errors import WaitTimeoutError
+from molaudit.run.waits import NoWorkerWatchdog, no_workers_timeout, stall_timeout
 from molaudit.run.worker import audit_chunk, run_isolated
 
 __all__ = ["dask_context"]
@@ -52,33 +53,17 @@ def dask_context(scheduler: Any = None) -> Any:
     )
 
 
-#: Seconds a Dask cluster may have no workers before the audit stops with an error.
-NO_WORKERS_TIMEOUT = float(os.environ.get("MOLAUDIT_DASK_NO_WORKERS_TIMEOUT", 120))
+#: Seconds a Dask cluster may have no workers before the audit stops with an error (the value
+#: read at import; :func:`molaudit.run.waits.no_workers_timeout` reads the environment each call).
+NO_WORKERS_TIMEOUT = no_workers_timeout()
 
 
-class _NoWorkerWatchdog:
-    """Raise instead of waiting forever when the cluster has lost all its workers."""
+class _NoWorkerWatchdog(NoWorkerWatchdog):
+    """The audit's watchdog: :class:`molaudit.run.waits.NoWorkerWatchdog` with this module's
+    ``NO_WORKERS_TIMEOUT`` (patchable in tests)."""
 
     def __init__(self, client: Any, every: float = 2.0) -> None:
-        self.client, self.every = client, every
-        self.last_check = time.monotonic()
-        self.empty_since: float | None = None
-
-    def check(self) -> None:
-        now = time.monotonic()
-        if now - self.last_check < self.every:
-            return
-        self.last_check = now
-        if self.client.nthreads():
-            self.empty_since = None
-            return
-        self.empty_since = self.empty_since or now
-        if now - self.empty_since > NO_WORKERS_TIMEOUT:
-            raise RuntimeError(
-                f"the Dask cluster has had no workers for {NO_WORKERS_TIMEOUT:.0f} s "
-                "(MOLAUDIT_DASK_NO_WORKERS_TIMEOUT); stopping. Finished chunks are cached: "
-                "run the audit again when workers are back"
-            )
+        super().__init__(client, "the audit", every, NO_WORKERS_TIMEOUT)
 
 
 def _result(future: Any, watchdog: _NoWorkerWatchdog, cancel: Any, cancelled_error: type) -> Any:
@@ -127,16 +112,24 @@ def run_chunks_on_dask(
     pending = as_completed(list(futures))
     killed = 0
     watchdog = _NoWorkerWatchdog(client)
+    stall, last_progress = stall_timeout(), time.monotonic()
     try:
         while not pending.is_empty():
             if not pending.has_ready():
                 # poll rather than block, so a cancel or a cluster without workers is noticed
                 time.sleep(0.05)
                 watchdog.check()
+                if time.monotonic() - last_progress > stall:
+                    raise WaitTimeoutError(
+                        f"the audit stopped: no chunk finished on the Dask cluster for "
+                        f"{stall:.0f} s (MOLAUDIT_STALL_TIMEOUT); finished chunks are cached"
+                    )
                 if cancel is not None and cancel.is_set():
                     raise cancelled_error("audit cancelled; finished chunks are cached")
                 continue
             future = next(pending)
+            last_progress = time.monotonic()
+            watchdog.progress()
             keys = futures.pop(future)
             try:
                 blobs = _result(future, watchdog, cancel, cancelled_error)

@@ -27,7 +27,7 @@ _FLOAT_COLUMNS = ("mw", "exact_mass", "clogp", "tpsa", "fsp3", "qed", "audit_ms"
 TEXT_COLUMNS = (
     "status", "error_stage", "error_code", "error_message", "checks", "check_messages", "smiles",
     "std_smiles", "std_steps", "inchi", "inchikey", "std_inchikey", "tautomer_key", "stereo_key",
-    "murcko_scaffold", "pains_alerts", "brenk_alerts",
+    "salt_key", "murcko_scaffold", "pains_alerts", "brenk_alerts",
 )  # fmt: skip
 
 

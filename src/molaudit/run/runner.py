@@ -29,9 +29,11 @@ import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 
+from molaudit.errors import WaitTimeoutError
 from molaudit.options import AuditOptions
 from molaudit.run.cache import Store, digest, pipeline_version
 from molaudit.run.results import ResultAccumulator
+from molaudit.run.waits import stall_timeout
 from molaudit.run.worker import audit_chunk, crash_blob, exit_reason, run_isolated, worker_errors
 
 __all__ = ["AuditCancelled", "RunStats", "run_audit"]
@@ -102,8 +104,9 @@ def run_audit(
     """
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
-    if not isinstance(n_jobs, int) or n_jobs == 0:
-        raise ValueError(f"n_jobs must be a non-zero integer (-1 = all cores), got {n_jobs!r}")
+    from molaudit.analytics.params import check_n_jobs  # the one n_jobs rule
+
+    n_jobs = check_n_jobs(n_jobs)
     stats = RunStats(n_records=len(structures))
     started = time.perf_counter()
     options_digest = options.digest()
@@ -149,6 +152,7 @@ def run_audit(
     if misses:
         t0 = time.perf_counter()
         text_of = {key: structures[first_row[uid_of[key]]] for key in misses}
+        rows_of = {key: int(multiplicity[uid_of[key]]) for key in misses}
         _compute(
             misses,
             text_of,
@@ -162,6 +166,7 @@ def run_audit(
             stats,
             settle_many,
             scheduler,
+            rows_of,
         )
         stats.seconds_compute = time.perf_counter() - t0
     stats.computed = int(sum(multiplicity[uid_of[k]] for k in misses))
@@ -170,16 +175,24 @@ def run_audit(
 
 
 class _Reporter:
-    """Progress sink: a tqdm bar, a user callback ``(done, total)``, or nothing."""
+    """Progress sink: a tqdm bar, a user callback ``(done, total)``, or nothing.
 
-    def __init__(self, progress: bool | Callable[[int, int], None], total: int) -> None:
-        self.total, self.done = total, 0
+    Counts input rows (a structure that occurs 5 times counts 5; rows answered from the cache
+    are done from the start), so the bar ends at the number of records the user gave.
+    """
+
+    def __init__(
+        self, progress: bool | Callable[[int, int], None], total: int, done: int = 0
+    ) -> None:
+        self.total, self.done = total, done
         self.callback = progress if callable(progress) else None
         self.bar = None
         if progress is True and total:
             from tqdm.auto import tqdm
 
-            self.bar = tqdm(total=total, unit="mol", desc="molaudit", mininterval=0.5)
+            self.bar = tqdm(
+                total=total, initial=done, unit="row", desc="molaudit", mininterval=0.5
+            )
 
     def __call__(self, n: int) -> None:
         self.done += n
@@ -206,6 +219,7 @@ def _compute(
     stats: RunStats,
     settle_many: Callable[[list[str], list[bytes]], None],
     scheduler: Any,
+    rows_of: dict[str, int] | None = None,
 ) -> None:
     if backend == "sequential":
         workers = 1
@@ -219,7 +233,9 @@ def _compute(
     for start in range(0, len(misses), size):
         queue[next_id] = misses[start : start + size]
         next_id += 1
-    report = _Reporter(progress, len(misses))
+    rows_of = rows_of or {}
+    total_rows = stats.n_records or len(misses)
+    report = _Reporter(progress, total_rows, done=max(0, total_rows - sum(rows_of.values())))
     isolated = backend == "loky" and workers > 1
     journal_dir = tempfile.mkdtemp(prefix="molaudit-journal-") if isolated else None
     crash_budget = 2 * len(queue) + 20
@@ -230,7 +246,7 @@ def _compute(
             "molecules", list(zip(keys, blobs, strict=True))
         ):
             stats.cache_write_failures += len(keys)
-        report(len(keys))
+        report(sum(rows_of.get(k, 1) for k in keys))
 
     try:
         if backend == "dask":
@@ -309,6 +325,7 @@ def _run_queue(
             backend=joblib_backend,
             return_as="generator_unordered",
             pre_dispatch="2*n_jobs",
+            timeout=stall_timeout(),
         )(tasks)
         results = generator
     try:
@@ -318,6 +335,15 @@ def _run_queue(
             stats.chunks += 1
             if cancel is not None and cancel.is_set():
                 raise AuditCancelled("audit cancelled; finished chunks are cached")
+    except TimeoutError as exc:
+        if generator is not None:
+            generator.close()
+        if isinstance(exc, WaitTimeoutError):
+            raise
+        raise WaitTimeoutError(
+            f"the audit stopped: a chunk took longer than {stall_timeout():.0f} s "
+            "(MOLAUDIT_STALL_TIMEOUT); finished chunks are cached"
+        ) from exc
     except BaseException:
         if generator is not None:
             generator.close()  # cancels what is still queued and stops the workers promptly

@@ -22,6 +22,7 @@ from molaudit.molecule.properties import prepare_alerts
 from molaudit.options import AuditOptions
 from molaudit.run.cache import encode_molecule
 from molaudit.run.limits import memory_cap
+from molaudit.run.waits import isolated_timeout
 
 __all__ = ["audit_chunk", "crash_blob", "exit_reason", "run_isolated", "worker_errors"]
 
@@ -108,10 +109,20 @@ def run_isolated(text: str | None, kind: str, options: AuditOptions) -> bytes:
 
     executor = get_reusable_executor(max_workers=1, reuse=False)
     future = executor.submit(audit_chunk, [text], kind, options, None, True)
+    limit = isolated_timeout()
     try:
-        return future.result()[0]
+        return future.result(timeout=limit)[0]
     except (BrokenProcessPool, *worker_errors()) as exc:
         return crash_blob(exc)
+    except TimeoutError:
+        executor.shutdown(wait=False, kill_workers=True)
+        record = error_record(
+            "worker", "timeout",
+            f"re-run alone after a worker crash, it took longer than {limit:.0f} s "
+            "(MOLAUDIT_ISOLATED_TIMEOUT)",
+        )
+        record["audit_ms"] = float("nan")
+        return encode_molecule(record, None)
     finally:
         executor.shutdown(wait=False)
 

@@ -38,9 +38,22 @@ import pandas as pd
 from molaudit.analytics._base import AnalyticInput, AnalyticResult, register
 from molaudit.analytics.mmp.index import MMPIndex, build_index, find_pairs, pair_table
 from molaudit.analytics.mmp.settings import DEFAULT_CUT_SMARTS, FragmentSettings
+from molaudit.analytics.params import Param, n_jobs_param
 from molaudit.analytics.units import to_p_activity
 
-__all__ = ["MMPIndex", "build_index", "find_pairs", "mmp", "pair_table"]
+__all__ = ["MMP_PAIR_COLUMNS", "MMPIndex", "build_index", "find_pairs", "mmp", "pair_table"]
+
+_ACTIVITY_PAIR_COLUMNS = ("activity_1", "activity_2", "p_activity_1", "p_activity_2", "delta")
+#: Columns of the ``pairs`` frame (activity columns NaN when the batch has no activity).
+MMP_PAIR_COLUMNS = (
+    "row_1", "row_2", "id_1", "id_2", "smiles_1", "smiles_2", "constant", "variable_1",
+    "variable_2", "transform", "n_cuts", "n_constants", "tanimoto", *_ACTIVITY_PAIR_COLUMNS,
+)  # fmt: skip
+MMP_TRANSFORM_COLUMNS = (
+    "transform", "n_pairs", "n_with_activity", "mean_delta", "median_delta", "std_delta",
+    "n_up", "n_down",
+)  # fmt: skip
+MMP_SKIPPED_COLUMNS = ("row", "id", "reason")
 
 
 # --------------------------------------------------------------------------- the analytic
@@ -67,33 +80,126 @@ def _tanimoto_rows(data: AnalyticInput, rows_1: np.ndarray, rows_2: np.ndarray) 
     return out
 
 
-def _check_params(
-    structure, max_cuts, max_variable_heavies, n_jobs_param, smallest, all_constants
-) -> None:
-    if structure not in ("input", "parent"):
-        raise ValueError(f"structure must be 'input' or 'parent', got {structure!r}")
-    if max_cuts not in (1, 2, 3):
-        raise ValueError(f"max_cuts must be 1, 2 or 3, got {max_cuts!r}")
-    if max_variable_heavies is not None and (
-        not isinstance(max_variable_heavies, int) or max_variable_heavies < 0
-    ):
-        raise ValueError(
-            f"max_variable_heavies must be an integer >= 0 or None, got {max_variable_heavies!r}"
-        )
-    for name, value in (
-        ("smallest_transformation_only", smallest),
-        ("all_constants", all_constants),
-    ):
-        if not isinstance(value, bool):
-            raise ValueError(f"{name} must be True or False, got {value!r}")
-    if n_jobs_param is not None and not isinstance(n_jobs_param, int):
-        raise ValueError(f"n_jobs must be an integer or None, got {n_jobs_param!r}")
-
-
 @register(
     "mmp",
     kind="expensive",
     description="matched molecular pairs (mmpdb 3.1 fragment+index semantics) and transforms",
+    params=(
+        Param(
+            "structure",
+            "choice",
+            "input",
+            "Pair the input structures (as mmpdb) or the standardized parents.",
+            choices=("input", "parent"),
+            label="Structures paired",
+        ),
+        Param(
+            "cut_smarts",
+            "smarts",
+            DEFAULT_CUT_SMARTS,
+            "Two-atom SMARTS of the bonds to cut (mmpdb's default).",
+            label="Cut SMARTS",
+        ),
+        Param(
+            "max_cuts",
+            "choice",
+            3,
+            "Bonds cut at once.",
+            choices=(1, 2, 3),
+            label="Maximum cuts",
+        ),
+        Param(
+            "max_variable_heavies",
+            "int",
+            10,
+            "Largest variable part (None: no limit).",
+            low=0,
+            optional=True,
+            label="Max variable heavy atoms",
+        ),
+        Param(
+            "min_variable_heavies",
+            "int",
+            None,
+            "Smallest variable part (None: no limit).",
+            low=0,
+            optional=True,
+            label="Min variable heavy atoms",
+        ),
+        Param(
+            "max_variable_ratio",
+            "float",
+            None,
+            "Largest variable heavies / molecule heavies (None: no limit).",
+            low=0,
+            high=1,
+            optional=True,
+            label="Max variable ratio",
+        ),
+        Param(
+            "min_variable_ratio",
+            "float",
+            None,
+            "Smallest variable heavies / molecule heavies (None: no limit).",
+            low=0,
+            high=1,
+            optional=True,
+            label="Min variable ratio",
+        ),
+        Param(
+            "max_heavies",
+            "int",
+            100,
+            "Molecules above this many heavy atoms are skipped.",
+            low=0,
+            optional=True,
+            label="Max heavy atoms",
+        ),
+        Param(
+            "max_rotatable_bonds",
+            "int",
+            10,
+            "Molecules above this many rotatable bonds are skipped.",
+            low=0,
+            optional=True,
+            label="Max rotatable bonds",
+        ),
+        Param(
+            "strip_salts",
+            "bool",
+            True,
+            "Strip salts first (RDKit SaltRemover).",
+            label="Strip salts",
+        ),
+        Param(
+            "smallest_transformation_only",
+            "bool",
+            False,
+            "Drop transforms reducible to a smaller one.",
+            label="Smallest transforms only",
+        ),
+        Param(
+            "all_constants",
+            "bool",
+            False,
+            "One row per (pair, constant) like mmpdb's CSV.",
+            label="All constants",
+        ),
+        Param(
+            "activity_units",
+            "str",
+            None,
+            "Units of the activity column (nM, uM, pX, ...); None: the batch's, else inferred.",
+            optional=True,
+            label="Activity units",
+        ),
+        n_jobs_param(),
+    ),
+    frames={
+        "pairs": MMP_PAIR_COLUMNS,
+        "transforms": MMP_TRANSFORM_COLUMNS,
+        "skipped": MMP_SKIPPED_COLUMNS,
+    },
 )
 def mmp(
     data: AnalyticInput,
@@ -161,14 +267,6 @@ def mmp(
             ``row, id, reason``: rows not fragmented (error rows, salts left as several
             fragments, too many heavy atoms or rotatable bonds, no structure).
     """
-    _check_params(
-        structure,
-        max_cuts,
-        max_variable_heavies,
-        n_jobs,
-        smallest_transformation_only,
-        all_constants,
-    )
     settings = FragmentSettings(
         cut_smarts=cut_smarts,
         max_cuts=max_cuts,
@@ -196,7 +294,7 @@ def mmp(
         "activity_units": activity_units,
     }
     table = data.table
-    empty = _empty_frames(data.has_activity)
+    empty = _empty_frames(True)
     if len(table) == 0:
         return AnalyticResult("mmp", empty, {"n_pairs": 0}, params, "empty batch: no molecules")
     column = "smiles" if structure == "input" else "std_smiles"
@@ -217,7 +315,13 @@ def mmp(
     smiles = table[column].astype("str").to_numpy()[valid_pos].tolist()
     workers = data.n_jobs if n_jobs is None else n_jobs
     index = build_index(
-        smiles, settings, n_jobs=workers, backend=data.backend, scheduler=data.scheduler
+        smiles,
+        settings,
+        n_jobs=workers,
+        backend=data.backend,
+        scheduler=data.scheduler,
+        progress=data.progress,
+        cancelled=data.cancelled,
     )
     pairs_raw = pair_table(index, settings, smallest_transformation_only, all_constants)
     for rec, reason in index.skipped:
@@ -272,7 +376,10 @@ def mmp(
             summary["units_note"] = scale.note
             if scale.inferred:
                 message = scale.note
-    transforms = _transform_stats(pairs, "delta" in pairs.columns)
+    for column in _ACTIVITY_PAIR_COLUMNS:  # the declared columns, NaN without activity
+        if column not in pairs.columns:
+            pairs[column] = np.nan
+    transforms = _transform_stats(pairs, True)
     summary["n_transforms"] = len(transforms)
     frames = {"pairs": pairs, "transforms": transforms, "skipped": _skipped_frame(skipped_rows)}
     if len(pairs) == 0 and message is None:

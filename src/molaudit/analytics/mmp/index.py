@@ -383,6 +383,8 @@ def build_index(
     backend: str = "loky",
     chunk_size: int | None = None,
     scheduler: Any = None,
+    progress: Callable[[int, int], Any] | None = None,
+    cancelled: Callable[[], bool] | None = None,
 ) -> MMPIndex:
     """Fragment ``smiles`` (in a process pool when ``n_jobs != 1``) and index the result.
 
@@ -401,7 +403,14 @@ def build_index(
         Molecules per task (default: about 8 tasks per worker, 20 to 500 molecules each).
     scheduler : distributed.Client, optional
         The Dask client for ``backend='dask'``.
+    progress : callable, optional
+        ``progress(done, total)``: molecules fragmented (first pass) of all.
+    cancelled : callable, optional
+        Polled after every chunk of the first pass; True stops the work and raises
+        :class:`~molaudit.analytics.AnalyticCancelled`.
     """
+    from molaudit.analytics._base import AnalyticCancelled
+
     settings = settings or FragmentSettings()
     items = [(i, s) for i, s in enumerate(smiles)]
     index = MMPIndex()
@@ -409,14 +418,27 @@ def build_index(
     serial = workers == 1 or len(items) < 64 or backend == "sequential"
     size = chunk_size or max(20, min(500, math.ceil(len(items) / (workers * 8))))
     # pass 1: constant keys of every combination (built only where keys cannot decide)
+    done_items = 0
     if serial:
-        for rec in fragment_chunk(items, settings, True):
-            index.add(rec)
+        results: Iterable[Any] = (
+            fragment_chunk(chunk, settings, True) for chunk in _chunks(items, size)
+        )
     else:
         pass1 = partial(fragment_chunk, settings=settings, defer=True)
-        for chunk_result in _map(pass1, _chunks(items, size), workers, backend, scheduler):
-            for rec in chunk_result:
-                index.add(rec)
+        results = _map(pass1, _chunks(items, size), workers, backend, scheduler)
+    for chunk_result in results:
+        for rec in chunk_result:
+            index.add(rec)
+        done_items = min(len(items), done_items + max(len(chunk_result), 1))
+        if progress is not None:
+            progress(done_items, len(items))
+        if cancelled is not None and cancelled():
+            close = getattr(results, "close", None)
+            if close is not None:
+                close()  # stops a joblib generator: the remaining chunks are not started
+            raise AnalyticCancelled("mmp fragmentation was cancelled")
+    if progress is not None:
+        progress(len(items), len(items))
     # pass 2: the deferred combinations whose constant can pair
     needed = index.needed_deferred()
     todo = [(rec, items[rec][1], codes) for rec, codes in sorted(needed.items())]
@@ -446,15 +468,11 @@ def _map(
     )
 
 
-def _effective_jobs(n_jobs: int) -> int:
-    import os
+def _effective_jobs(n_jobs: int | None) -> int:
+    # the one n_jobs rule (molaudit.analytics.params.check_n_jobs); None runs in process
+    from molaudit.analytics.params import effective_n_jobs
 
-    cpus = os.cpu_count() or 1
-    if n_jobs is None or n_jobs == 0:
-        return 1
-    if n_jobs < 0:
-        return max(1, cpus + 1 + n_jobs)
-    return n_jobs
+    return 1 if n_jobs is None else effective_n_jobs(n_jobs)
 
 
 def _transforms(index: MMPIndex, raw: pd.DataFrame) -> pd.DataFrame:

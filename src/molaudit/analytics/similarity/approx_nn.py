@@ -34,8 +34,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numba
 import numpy as np
 
+from molaudit.analytics.similarity.index import FingerprintIndex, n_threads
 from molaudit.analytics.similarity.kernels import _common, _insert_ranked, _tanimoto
-from molaudit.analytics.similarity.search import FingerprintIndex, n_threads
 
 __all__ = ["AUTO_EXACT_MAX", "approximate_nearest", "estimate_recall"]
 

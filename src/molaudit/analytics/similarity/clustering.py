@@ -25,26 +25,27 @@ clusters vs 45,161 exact, 99.5 % of molecules with the exact centroid.
 from __future__ import annotations
 
 import heapq
-import math
 import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import numba
 import numpy as np
 import pandas as pd
 
-from molaudit.analytics._base import AnalyticInput, AnalyticResult, register
-from molaudit.analytics.similarity.approx_nn import DEFAULT_GRAPH_NEIGHBORS, candidate_graph
-from molaudit.analytics.similarity.kernels import _common, _tanimoto
-from molaudit.analytics.similarity.search import (
+from molaudit.analytics._base import AnalyticInput, AnalyticResult, empty_result, register
+from molaudit.analytics.params import Param
+from molaudit.analytics.similarity.index import (
     DEFAULT_MAX_PAIRS,
     FingerprintIndex,
     empty_reason,
     n_threads,
     row_lookup,
 )
+
+# A copy of approx_nn.DEFAULT_GRAPH_NEIGHBORS (a test checks they agree): declaring this
+# analytic must not import numba. The numba kernels are in cluster_kernels, imported on use.
+DEFAULT_GRAPH_NEIGHBORS = 20
 
 __all__ = [
     "LEADER_EXACT_MAX",
@@ -57,7 +58,7 @@ __all__ = [
 
 METHODS = ("butina", "leader", "sphere_exclusion")
 ASSIGNMENT_COLUMNS = ("row", "id", "cluster", "is_centroid", "similarity_to_centroid")
-CLUSTER_COLUMNS = ("cluster", "centroid_row", "centroid_id", "size")
+CLUSTER_COLUMNS = ("cluster", "centroid_row", "centroid_id", "size", "rows")
 
 
 def _self_similarity(index: FingerprintIndex) -> np.ndarray:
@@ -175,31 +176,6 @@ def butina(
     return result, to_centroid
 
 
-@numba.njit(nogil=True, cache=True)
-def _leader_kernel(leaders, words, counts, bin_start, search, cutoff, cluster, sim, centroids):
-    n_clusters = 0
-    maxc = bin_start.shape[0] - 2
-    for p in leaders:
-        if cluster[p] >= 0:
-            continue
-        a = counts[p]
-        cluster[p] = n_clusters
-        sim[p] = 1.0 if a > 0 else 0.0
-        centroids[n_clusters] = p
-        lo = max(0, math.ceil(a * search) - 1)
-        hi = min(maxc, math.floor(a / search) + 1)
-        q = words[p]
-        for j in range(bin_start[lo], bin_start[hi + 1]):
-            if cluster[j] >= 0:
-                continue
-            s = _tanimoto(a, counts[j], _common(q, words, j))
-            if 1.0 - s <= cutoff:
-                cluster[j] = n_clusters
-                sim[j] = s
-        n_clusters += 1
-    return n_clusters
-
-
 def leader(index: FingerprintIndex, cutoff: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Leader clustering (sphere exclusion) in index order.
 
@@ -215,6 +191,8 @@ def leader(index: FingerprintIndex, cutoff: float) -> tuple[np.ndarray, np.ndarr
     sim = np.full(n, np.nan)
     centroids = np.full(n, -1, dtype=np.int64)
     # leaders visited in index order = sorted positions via rank
+    from molaudit.analytics.similarity.cluster_kernels import _leader_kernel
+
     n_clusters = _leader_kernel(
         index.rank,
         index.words,
@@ -238,79 +216,6 @@ def leader(index: FingerprintIndex, cutoff: float) -> tuple[np.ndarray, np.ndarr
 #: Tanimoto tests: 38.7 s CPU at 100k MOSES (45,161 clusters), ~55 min CPU extrapolated at
 #: 1M (384,977 clusters); the approximate leader took 189 s CPU there (271 s wall, shared).
 LEADER_EXACT_MAX = 100_000
-
-
-@numba.njit(nogil=True, cache=True)
-def _approx_leader_kernel(
-    visit,
-    fwd,
-    rev_ptr,
-    rev_idx,
-    words,
-    counts,
-    search,
-    cutoff,
-    cluster,
-    sim,
-    centroids,
-    stamp,
-    lstamp,
-):
-    """Leader rule restricted to graph candidates, in sorted positions.
-
-    Each point in visit order joins the earliest-created cluster whose centroid is within
-    ``cutoff``, among the clusters of its visited candidates (1-hop forward and reverse graph
-    neighbours and their forward neighbours); a candidate that is a member, not a centroid,
-    still proposes its cluster's centroid, which is then tested exactly. No such centroid:
-    the point founds a new cluster.
-    """
-    n_clusters = 0
-    m = fwd.shape[1]
-    for t in range(visit.shape[0]):
-        p = visit[t]
-        a = counts[p]
-        q = words[p]
-        best = -1
-        best_s = 0.0
-        stamp[p] = t
-        r0 = rev_ptr[p]
-        n_first = m + rev_ptr[p + 1] - r0
-        for u in range(n_first):
-            first = fwd[p, u] if u < m else rev_idx[r0 + u - m]
-            if first < 0:
-                continue
-            for b in range(-1, m):
-                c = first if b < 0 else fwd[first, b]
-                if c < 0 or stamp[c] == t:
-                    continue
-                stamp[c] = t
-                cid = cluster[c]
-                # unvisited yet, or no earlier than the best cluster found so far
-                if cid < 0 or (best >= 0 and cid >= best):
-                    continue
-                lead = centroids[cid]
-                if lstamp[lead] == t:
-                    continue
-                lstamp[lead] = t
-                bc = counts[lead]
-                bound = 0.0
-                if a > 0 or bc > 0:
-                    bound = a / bc if a <= bc else bc / a
-                if bound < search:
-                    continue
-                s = _tanimoto(a, bc, _common(q, words, lead))
-                if 1.0 - s <= cutoff:
-                    best = cid
-                    best_s = s
-        if best < 0:
-            cluster[p] = n_clusters
-            sim[p] = 1.0 if a > 0 else 0.0
-            centroids[n_clusters] = p
-            n_clusters += 1
-        else:
-            cluster[p] = best
-            sim[p] = best_s
-    return n_clusters
 
 
 def _reverse_csr(fwd: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -370,6 +275,8 @@ def approximate_leader(
         # on tiny sets NN-descent warns that some points have fewer neighbours: harmless here,
         # missing neighbours are -1 and skipped
         warnings.filterwarnings("ignore", message="Failed to correctly find n_neighbors")
+        from molaudit.analytics.similarity.approx_nn import candidate_graph
+
         fwd, _ = candidate_graph(index, min(graph_neighbors, n - 1), seed=seed, n_jobs=n_jobs)
     fwd = np.ascontiguousarray(fwd)
     rev_ptr, rev_idx = _reverse_csr(fwd)
@@ -377,6 +284,8 @@ def approximate_leader(
     cluster = np.full(n, -1, dtype=np.int64)
     sim = np.full(n, np.nan)
     centroids = np.full(n, -1, dtype=np.int64)
+    from molaudit.analytics.similarity.cluster_kernels import _approx_leader_kernel
+
     n_clusters = _approx_leader_kernel(
         index.rank,
         fwd,
@@ -393,32 +302,6 @@ def approximate_leader(
         np.full(n, -1, dtype=np.int64),
     )
     return cluster[index.rank], sim[index.rank], index.order[centroids[:n_clusters]]
-
-
-@numba.njit(nogil=True, cache=True)
-def _first_leader(
-    picks, words, counts, bin_start, visit_time, is_lead, cluster, search, cutoff, out
-):
-    """For each picked sorted position: the earliest cluster whose centroid was created before
-    the point's visit and lies within ``cutoff`` (exact scan of the popcount window), or -1."""
-    maxc = bin_start.shape[0] - 2
-    for i in range(picks.shape[0]):
-        p = picks[i]
-        a = counts[p]
-        tp = visit_time[p]
-        lo = max(0, math.ceil(a * search) - 1)
-        hi = min(maxc, math.floor(a / search) + 1)
-        best = -1
-        for j in range(bin_start[lo], bin_start[hi + 1]):
-            if not is_lead[j] or visit_time[j] >= tp:
-                continue
-            cid = cluster[j]
-            if best >= 0 and cid >= best:
-                continue
-            s = _tanimoto(a, counts[j], _common(words[p], words, j))
-            if 1.0 - s <= cutoff:
-                best = cid
-        out[i] = best
 
 
 def leader_rule_check(
@@ -479,6 +362,8 @@ def leader_rule_check(
 
     def run(i: int) -> None:
         a, b = bounds[i], bounds[i + 1]
+        from molaudit.analytics.similarity.cluster_kernels import _first_leader
+
         _first_leader(
             s_picks[a:b],
             index.words,
@@ -508,19 +393,85 @@ def leader_rule_check(
     }
 
 
-def _check_cutoff(cutoff: object) -> float:
-    ok = isinstance(cutoff, int | float | np.floating | np.integer) and not isinstance(cutoff, bool)
-    if not ok or not 0.0 <= float(cutoff) < 1.0:  # type: ignore[arg-type]
-        raise ValueError(
-            f"cutoff must be a Tanimoto *distance* (1 - similarity) in [0, 1), got {cutoff!r}"
-        )
-    return float(cutoff)  # type: ignore[arg-type]
-
-
 @register(
     "clusters",
     kind="expensive",
     description="Butina or leader clusters at a Tanimoto distance cutoff (1 - similarity)",
+    params=(
+        Param(
+            "method",
+            "choice",
+            "butina",
+            "Taylor-Butina (as RDKit), or leader / sphere exclusion (O(n) memory).",
+            choices=METHODS,
+            label="Clustering",
+        ),
+        Param(
+            "cutoff",
+            "float",
+            0.35,
+            "Tanimoto *distance* (1 - similarity) within which molecules join a centroid.",
+            low=0,
+            high=1,
+            high_open=True,
+            label="Distance cutoff",
+            unit="1 - Tanimoto",
+        ),
+        Param(
+            "reordering",
+            "bool",
+            False,
+            "Butina: recount unassigned neighbours after each cluster (RDKit's option).",
+            label="Reordering",
+        ),
+        Param(
+            "max_pairs",
+            "int",
+            DEFAULT_MAX_PAIRS,
+            "Butina: guard on the number of neighbour pairs held in memory.",
+            low=1,
+            label="Maximum pairs",
+        ),
+        Param(
+            "approximate",
+            "choice",
+            "auto",
+            "Leader: exact scan, graph-candidate approximation, or auto (exact up to exact_max).",
+            choices=("auto", True, False),
+            label="Approximate",
+        ),
+        Param(
+            "exact_max",
+            "int",
+            LEADER_EXACT_MAX,
+            "Leader, approximate='auto': largest set clustered exactly.",
+            low=0,
+            label="Exact up to",
+            unit="molecules",
+        ),
+        Param(
+            "graph_neighbors",
+            "int",
+            DEFAULT_GRAPH_NEIGHBORS,
+            "Approximate leader: neighbours per molecule in the candidate graph.",
+            low=2,
+            label="Graph neighbours",
+        ),
+        Param("seed", "int", 0, "Approximate leader: random state.", low=0, label="Random seed"),
+        Param(
+            "check_sample",
+            "int",
+            1000,
+            "Approximate leader: molecules checked exactly against every earlier centroid "
+            "(0 skips the check).",
+            low=0,
+            label="Check sample",
+        ),
+    ),
+    frames={
+        "assignments": ASSIGNMENT_COLUMNS,
+        "clusters": CLUSTER_COLUMNS,
+    },
 )
 def clusters(
     data: AnalyticInput,
@@ -590,6 +541,7 @@ def clusters(
         - ``cluster`` : cluster id
         - ``centroid_row``, ``centroid_id`` : the centroid molecule
         - ``size`` : number of members, centroid included
+        - ``rows`` : the members' input rows (list of int, ascending)
 
         Summary: ``n_molecules``, ``n_clusters``, ``singletons`` (clusters of one),
         ``largest_cluster``, ``similarity_threshold`` (= 1 - cutoff), ``seconds``; leader
@@ -599,25 +551,7 @@ def clusters(
         centroids found), ``check_missed_joins`` (share that founded a cluster although an
         earlier centroid was within ``cutoff``), ``check_seconds``.
     """
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
-    cut = _check_cutoff(cutoff)
-    if not isinstance(reordering, bool):
-        raise ValueError(f"reordering must be True or False, got {reordering!r}")
-    if not isinstance(max_pairs, int) or isinstance(max_pairs, bool) or max_pairs < 1:
-        raise ValueError(f"max_pairs must be a positive integer, got {max_pairs!r}")
-    if not (
-        isinstance(approximate, bool) or (isinstance(approximate, str) and approximate == "auto")
-    ):
-        raise ValueError(f"approximate must be 'auto', True or False, got {approximate!r}")
-    for name, value, low in (
-        ("exact_max", exact_max, 0),
-        ("graph_neighbors", graph_neighbors, 2),
-        ("seed", seed, 0),
-        ("check_sample", check_sample, 0),
-    ):
-        if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < low:
-            raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+    cut = float(cutoff)
     params: dict[str, Any] = {
         "method": method,
         "cutoff": cut,
@@ -631,8 +565,7 @@ def clusters(
     }
     reason = empty_reason(data)
     if reason:
-        frames = {"assignments": _empty(ASSIGNMENT_COLUMNS), "clusters": _empty(CLUSTER_COLUMNS)}
-        return AnalyticResult("clusters", frames, {}, params, reason)
+        return empty_result("clusters", reason, params)
     started = time.perf_counter()
     rows_all = np.asarray(data.fingerprint_rows, dtype=np.int64)
     by_row = np.argsort(rows_all, kind="stable")
@@ -692,6 +625,11 @@ def clusters(
             "centroid_row": rows[centroids],
             "centroid_id": ids[centroids],
             "size": sizes.astype(np.int64),
+            # member input rows of each cluster, ascending: a list of ints (the contract)
+            "rows": [
+                m.tolist()
+                for m in np.split(rows[np.lexsort((rows, assignment))], np.cumsum(sizes)[:-1])
+            ],
         }
     )
     summary = {
@@ -708,7 +646,3 @@ def clusters(
     return AnalyticResult(
         "clusters", {"assignments": assignments, "clusters": table}, summary, params
     )
-
-
-def _empty(columns: tuple[str, ...]) -> pd.DataFrame:
-    return pd.DataFrame({c: [] for c in columns})

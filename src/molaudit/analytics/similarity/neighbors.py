@@ -16,14 +16,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from molaudit.analytics._base import AnalyticInput, AnalyticResult, register
-from molaudit.analytics.similarity import approx_nn
-from molaudit.analytics.similarity.search import (
-    _check_k,
-    build_index,
-    empty_reason,
-    row_lookup,
-)
+from molaudit.analytics._base import AnalyticInput, AnalyticResult, empty_result, register
+from molaudit.analytics.params import Param, ParameterError
+from molaudit.analytics.similarity.index import build_index, empty_reason, row_lookup
 
 __all__ = ["nearest_neighbors"]
 
@@ -31,18 +26,58 @@ NEIGHBOR_COLUMNS = ("row", "id", "rank", "neighbor_row", "neighbor_id", "similar
 ISOLATION_COLUMNS = ("row", "id", "max_similarity", "isolation")
 NN_METHODS = ("auto", "exact", "approximate")
 
+# Copies of approx_nn's constants (a test checks they agree), so that declaring this analytic
+# does not import numba: approx_nn is imported on the first approximate search.
+AUTO_EXACT_MAX = 100_000  # approx_nn.AUTO_EXACT_MAX
+DEFAULT_GRAPH_NEIGHBORS = 20  # approx_nn.DEFAULT_GRAPH_NEIGHBORS
+
 
 @register(
     "nearest_neighbors",
     kind="expensive",
     description="k most similar other molecules of every molecule (Tanimoto), isolation",
+    params=(
+        Param(
+            "k", "int", 1, "Neighbours per molecule (itself excluded).", low=1, label="Neighbours"
+        ),
+        Param(
+            "method",
+            "choice",
+            "auto",
+            f"Exact all-vs-all search, approximate NN-descent, or auto (exact up to "
+            f"{AUTO_EXACT_MAX:,} molecules).",
+            choices=NN_METHODS,
+            label="Search",
+        ),
+        Param(
+            "seed", "int", 0, "Approximate: NN-descent's random state.", low=0, label="Random seed"
+        ),
+        Param(
+            "graph_neighbors",
+            "int",
+            DEFAULT_GRAPH_NEIGHBORS,
+            "Approximate: neighbours per molecule of the NN-descent graph (>= k).",
+            low=2,
+            label="Graph neighbours",
+        ),
+        Param(
+            "recall_sample",
+            "int",
+            1000,
+            "Approximate: molecules checked against an exact search to estimate recall "
+            "(0 skips the check).",
+            low=0,
+            label="Recall sample",
+        ),
+    ),
+    frames={"neighbors": NEIGHBOR_COLUMNS, "isolation": ISOLATION_COLUMNS},
 )
 def nearest_neighbors(
     data: AnalyticInput,
     k: int = 1,
     method: str = "auto",
     seed: int = 0,
-    graph_neighbors: int = approx_nn.DEFAULT_GRAPH_NEIGHBORS,
+    graph_neighbors: int = DEFAULT_GRAPH_NEIGHBORS,
     recall_sample: int = 1000,
 ) -> AnalyticResult:
     """k nearest neighbours (Tanimoto) of every molecule, and its isolation score.
@@ -89,18 +124,11 @@ def nearest_neighbors(
         molecules whose reported nearest similarity equals the exact best similarity),
         ``recall_sample`` and ``recall_seconds``.
     """
-    _check_k(k)
-    if method not in NN_METHODS:
-        raise ValueError(f"method must be one of {NN_METHODS}, got {method!r}")
-    for name, value, low in (
-        ("seed", seed, 0),
-        ("graph_neighbors", graph_neighbors, 2),
-        ("recall_sample", recall_sample, 0),
-    ):
-        if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < low:
-            raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
     if method == "approximate" and graph_neighbors < k:
-        raise ValueError(f"graph_neighbors must be >= k ({k}), got {graph_neighbors!r}")
+        raise ParameterError(
+            f"The 'graph_neighbors' parameter of nearest_neighbors must be >= k ({k}) for "
+            f"method='approximate'; got {graph_neighbors!r}."
+        )
     params: dict[str, Any] = {"k": int(k), "method": method}
     if method != "exact":
         params.update(
@@ -108,15 +136,16 @@ def nearest_neighbors(
         )
     reason = empty_reason(data)
     if reason:
-        frames = {"neighbors": _empty(NEIGHBOR_COLUMNS), "isolation": _empty(ISOLATION_COLUMNS)}
-        return AnalyticResult("nearest_neighbors", frames, {}, params, reason)
+        return empty_result("nearest_neighbors", reason, params)
     started = time.perf_counter()
     index = build_index(data)
     extra: dict[str, Any] = {}
     used = method
     if method == "auto":
-        used = "exact" if len(index) <= approx_nn.AUTO_EXACT_MAX else "approximate"
+        used = "exact" if len(index) <= AUTO_EXACT_MAX else "approximate"
     if used == "approximate":
+        from molaudit.analytics.similarity import approx_nn
+
         nbr_rows, nbr_sims = approx_nn.approximate_nearest(
             index,
             int(k),
@@ -124,6 +153,9 @@ def nearest_neighbors(
             seed=int(seed),
             n_jobs=data.n_jobs,
         )
+        # NN-descent runs in one call (pynndescent); progress and cancel act around it
+        data.progress(len(index), len(index))
+        data.check_cancelled("nearest_neighbors")
         if recall_sample:
             best = nbr_sims[:, 0]
             recall, checked, spent = approx_nn.estimate_recall(
@@ -135,7 +167,9 @@ def nearest_neighbors(
                 "recall_seconds": round(spent, 3),
             }
     else:
-        nbr_rows, nbr_sims = index.nearest(int(k), n_jobs=data.n_jobs)
+        nbr_rows, nbr_sims = index.nearest(
+            int(k), n_jobs=data.n_jobs, progress=data.progress, cancelled=data.cancelled
+        )
     rows = index.rows
     order = np.argsort(rows, kind="stable")
     rows, nbr_rows, nbr_sims = rows[order], nbr_rows[order], nbr_sims[order]
@@ -177,7 +211,3 @@ def nearest_neighbors(
 
 def _nanstat(fn: Callable[[np.ndarray], Any], values: np.ndarray) -> float | None:
     return float(fn(values)) if np.isfinite(values).any() else None
-
-
-def _empty(columns: tuple[str, ...]) -> pd.DataFrame:
-    return pd.DataFrame({c: [] for c in columns})

@@ -1,53 +1,39 @@
-"""Tanimoto similarity engine on packed fingerprints, and the similarity analytics.
+"""Similarity analytics: ``similar`` (top-k), ``similarity_pairs``, ``similarity_matrix``.
 
-The engine (:class:`FingerprintIndex`) keeps the fingerprints as ``uint64`` words sorted by
-popcount. Tanimoto is ``c / (a + b - c)`` with ``a``, ``b`` the popcounts and ``c`` the popcount
-of the AND, computed in float64 exactly as RDKit's ``BulkTanimotoSimilarity`` does (two empty
-fingerprints have similarity 0, as in RDKit), so results are bit-identical to RDKit's.
-
-Pruning: a molecule with popcount ``b`` cannot reach similarity ``t`` against one with popcount
-``a`` unless ``min(a, b) / max(a, b) >= t``. Top-k searches visit popcount bins in decreasing
-order of that bound and stop once the bound falls below the k-th best similarity found.
-
-The kernels (:mod:`molaudit.analytics.similarity.kernels`) are numba functions using LLVM's
-``ctpop``
-intrinsic: on the 2-core development machine (AVX-512 VPOPCNTDQ) a full scan of 100k 2048-bit
-fingerprints took 0.85 ms with them and 9.1 ms with ``np.bitwise_count`` on ``uint64`` views
-(which has to materialize the AND array), so numba it is. They release the GIL and run on a
-thread pool, so both cores work without copying the fingerprints into worker processes; numba's
-on-disk cache means the compile is paid once per installation, not per kernel start.
-
-Ties are deterministic everywhere: equal similarities are ordered by input row, ascending.
+They run on the Tanimoto engine of :mod:`molaudit.analytics.similarity.index`.
 """
+
 
 from __future__ import annotations
 
-import math
-import os
 import time
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-import joblib
 import numpy as np
 import pandas as pd
 from rdkit import Chem
 
-from molaudit.analytics._base import AnalyticInput, AnalyticResult, register
-from molaudit.analytics.similarity.kernels import (
-    _matrix,
-    _pairs_block,
-    _range_sims,
-    _topk_many,
-    _topk_one,
-    _topk_tiled,
+from molaudit.analytics._base import (
+    MORE_COLUMNS,
+    AnalyticInput,
+    AnalyticResult,
+    empty_result,
+    register,
 )
-from molaudit.molecule.fingerprints import morgan_packed
-from molaudit.molecule.standardize import standardize
+from molaudit.analytics.params import Param, ParameterError, validate_params
+from molaudit.analytics.similarity.index import (
+    DEFAULT_MAX_PAIRS,
+    MAX_MATRIX_ROWS,
+    FingerprintIndex,
+    _frame,
+    build_index,
+    empty_reason,
+    query_fingerprint,
+    row_lookup,
+)
 
 __all__ = [
-    "MAX_MATRIX_ROWS",
     "FingerprintIndex",
     "query_fingerprint",
     "similar",
@@ -55,439 +41,38 @@ __all__ = [
     "similarity_pairs",
 ]
 
-#: Largest subset :func:`similarity_matrix` builds a dense matrix for.
-MAX_MATRIX_ROWS = 2000
-
-#: From this k on, :meth:`FingerprintIndex.nearest` uses the cache-blocked kernel (same
-#: result): the k-th similarity stays low, popcount pruning skips little, and comparing a tile
-#: with 64 queries at once measured 17% less CPU at k=90 on 48.7k MoleculeACE molecules.
-TILED_MIN_K = 8
-
-#: Default cap on the number of pairs :func:`similarity_pairs` returns (about 0.5 GB of arrays).
-DEFAULT_MAX_PAIRS = 30_000_000
-
-
-# --------------------------------------------------------------------------------------------
-# The index
-# --------------------------------------------------------------------------------------------
-
-
-def n_threads(n_jobs: int | None) -> int:
-    """Threads to use for ``n_jobs`` (joblib convention), capped at the CPU count."""
-    wanted = joblib.effective_n_jobs(-1 if n_jobs is None else n_jobs)
-    return max(1, min(wanted, os.cpu_count() or 1))
-
-
-def _thread_map(fn: Callable[[Any], Any], tasks: Sequence[Any], threads: int) -> list[Any]:
-    if threads <= 1 or len(tasks) <= 1:
-        return [fn(t) for t in tasks]
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        return list(pool.map(fn, tasks))
-
-
-class FingerprintIndex:
-    """Packed fingerprints sorted by popcount, ready for exact Tanimoto searches.
-
-    Build it once per batch (it costs a sort and one copy of the fingerprints: ~25 MB and a few
-    ms at 100k 2048-bit fingerprints) and query it many times.
-
-    Parameters
-    ----------
-    packed : numpy.ndarray
-        ``uint8`` array ``(n, n_bytes)`` of packed fingerprints; ``n_bytes`` a multiple of 8.
-    rows : array-like of int, optional
-        Input row of each fingerprint (default ``0..n-1``). Results refer to these rows, and
-        ties are broken by them (ascending).
-    """
-
-    def __init__(self, packed: np.ndarray, rows: Iterable[int] | None = None) -> None:
-        packed = np.ascontiguousarray(packed, dtype=np.uint8)
-        if packed.ndim != 2 or packed.shape[1] == 0 or packed.shape[1] % 8:
-            raise ValueError(
-                "packed must be a 2-D uint8 array whose row length is a multiple of 8 bytes, "
-                f"got shape {packed.shape}"
-            )
-        n = packed.shape[0]
-        self.rows = (
-            np.arange(n, dtype=np.int64) if rows is None else np.asarray(rows, dtype=np.int64)
-        )
-        if self.rows.shape != (n,):
-            raise ValueError(
-                f"rows must have one entry per fingerprint ({n}), got shape {self.rows.shape}"
-            )
-        self.n_bits = packed.shape[1] * 8
-        words = packed.view(np.uint64)
-        counts = np.bitwise_count(words).sum(axis=1, dtype=np.int64)
-        # sorted by popcount, then row: neighbouring queries scan neighbouring memory
-        self.order = np.lexsort((self.rows, counts))
-        self.words = np.ascontiguousarray(words[self.order])
-        self.counts = np.ascontiguousarray(counts[self.order])
-        self.sorted_rows = np.ascontiguousarray(self.rows[self.order])
-        self.rank = np.empty(n, dtype=np.int64)
-        self.rank[self.order] = np.arange(n, dtype=np.int64)
-        self.bin_start = np.searchsorted(self.counts, np.arange(self.n_bits + 2)).astype(np.int64)
-
-    def __len__(self) -> int:
-        return int(self.counts.shape[0])
-
-    def __repr__(self) -> str:
-        return f"<FingerprintIndex {len(self)} fingerprints x {self.n_bits} bits>"
-
-    # ------------------------------------------------------------------ single queries
-    def _query_words(self, query_packed: np.ndarray) -> tuple[np.ndarray, int]:
-        q = np.ascontiguousarray(query_packed, dtype=np.uint8).reshape(-1)
-        if q.shape[0] * 8 != self.n_bits:
-            raise ValueError(
-                f"query fingerprint must have {self.n_bits} bits like the index, "
-                f"got {q.shape[0] * 8}"
-            )
-        words = q.view(np.uint64)
-        return words, int(np.bitwise_count(words).sum())
-
-    def search(
-        self,
-        query_packed: np.ndarray,
-        k: int | None = 10,
-        threshold: float | None = None,
-        *,
-        exclude_row: int | None = None,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Most similar fingerprints to one query.
-
-        Parameters
-        ----------
-        query_packed : numpy.ndarray
-            Packed query fingerprint (``n_bits // 8`` uint8).
-        k : int or None
-            Number of hits (fewer when fewer pass ``threshold``); None = all above
-            ``threshold`` (then ``threshold`` is required).
-        threshold : float, optional
-            Minimum Tanimoto similarity (inclusive).
-        exclude_row : int, optional
-            An input row left out of the results (the query itself when it is a batch row).
-
-        Returns
-        -------
-        tuple of numpy.ndarray
-            ``(rows, similarities)``: input rows (int64) and Tanimoto (float64), sorted by
-            similarity descending, ties by row ascending.
-        """
-        _check_k(k, allow_none=True)
-        t = _check_threshold(threshold, allow_none=True)
-        if k is None and t is None:
-            raise ValueError("threshold is required when k is None")
-        q, qc = self._query_words(query_packed)
-        exclude = -1
-        if exclude_row is not None:
-            hits = np.flatnonzero(self.rows == exclude_row)
-            exclude = int(self.rank[hits[0]]) if hits.size else -1
-        if k is not None:
-            kk = min(k, len(self))
-            pos = np.empty(max(kk, 1), dtype=np.int64)
-            sim = np.empty(max(kk, 1), dtype=np.float64)
-            found = (
-                _topk_one(
-                    q,
-                    qc,
-                    self.words,
-                    self.counts,
-                    self.sorted_rows,
-                    self.bin_start,
-                    kk,
-                    0.0 if t is None else t,
-                    exclude,
-                    pos,
-                    sim,
-                )
-                if kk
-                else 0
-            )
-            return self.sorted_rows[pos[:found]], sim[:found].copy()
-        assert t is not None
-        start, stop = self._candidate_span(qc, t)
-        sims = np.empty(stop - start, dtype=np.float64)
-        _range_sims(q, qc, self.words, self.counts, start, stop, sims)
-        keep = np.flatnonzero(sims >= t) + start
-        if exclude >= 0:
-            keep = keep[keep != exclude]
-        rows = self.sorted_rows[keep]
-        sims = sims[keep - start]
-        order = np.lexsort((rows, -sims))
-        return rows[order], sims[order]
-
-    def _candidate_span(self, qc: int, t: float) -> tuple[int, int]:
-        # generous integer popcount window; the exact similarity test decides
-        if t <= 0.0:
-            return 0, len(self)
-        lo = max(0, math.ceil(qc * t) - 1)
-        hi = min(self.n_bits, math.floor(qc / t) + 1)
-        return int(self.bin_start[lo]), int(self.bin_start[hi + 1])
-
-    # ------------------------------------------------------------------ all-vs-all
-    def nearest(
-        self,
-        k: int = 1,
-        *,
-        threshold: float = 0.0,
-        n_jobs: int | None = -1,
-        block: int = 256,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """The ``k`` most similar other fingerprints of every fingerprint (exact).
-
-        Returns
-        -------
-        tuple of numpy.ndarray
-            ``(neighbor_rows, similarities)``, both ``(n, k)`` in the original (input) order of
-            the fingerprints; missing neighbours (fewer than k others) are row -1 and NaN.
-        """
-        _check_k(k)
-        n = len(self)
-        kk = max(1, min(k, n - 1)) if n > 1 else 1
-        pos = np.full((n, kk), -1, dtype=np.int64)
-        sim = np.full((n, kk), np.nan, dtype=np.float64)
-        found = np.zeros(n, dtype=np.int64)
-        if n > 1:
-
-            def run(span: tuple[int, int]) -> None:
-                a, b = span
-                if tiled:
-                    _topk_tiled(
-                        a,
-                        b,
-                        self.words,
-                        self.counts,
-                        self.sorted_rows,
-                        1024,
-                        kk,
-                        pos[a:b],
-                        sim[a:b],
-                        found[a:b],
-                    )
-                    return
-                _topk_many(
-                    a,
-                    b,
-                    self.words,
-                    self.counts,
-                    self.sorted_rows,
-                    self.bin_start,
-                    kk,
-                    threshold,
-                    pos[a:b],
-                    sim[a:b],
-                    found[a:b],
-                )
-
-            tiled = kk >= TILED_MIN_K and threshold <= 0.0
-            step = 64 if tiled else block
-            spans = [(a, min(a + step, n)) for a in range(0, n, step)]
-            _thread_map(run, spans, n_threads(n_jobs))
-        missing = np.arange(kk)[None, :] >= found[:, None]
-        rows = np.where(missing, -1, self.sorted_rows[np.where(missing, 0, pos)])
-        sim[missing] = np.nan
-        out_rows = np.full((n, k), -1, dtype=np.int64)
-        out_sim = np.full((n, k), np.nan, dtype=np.float64)
-        out_rows[:, :kk] = rows[self.rank]
-        out_sim[:, :kk] = sim[self.rank]
-        return out_rows, out_sim
-
-    def pairs(
-        self,
-        threshold: float,
-        *,
-        n_jobs: int | None = -1,
-        max_pairs: int = DEFAULT_MAX_PAIRS,
-        block: int = 256,
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """All pairs with Tanimoto ``>= threshold`` (exact, sparse).
-
-        Returns
-        -------
-        tuple of numpy.ndarray
-            ``(pos_1, pos_2, similarity)``: positions in the original fingerprint order with
-            ``pos_1 < pos_2``, sorted by ``(pos_1, pos_2)``.
-
-        Raises
-        ------
-        ValueError
-            When more than ``max_pairs`` pairs pass the threshold.
-        """
-        t = _check_threshold(threshold, allow_none=False, allow_zero=False)
-        n = len(self)
-        if n < 2:
-            empty = np.empty(0, dtype=np.int64)
-            return empty, empty.copy(), np.empty(0, dtype=np.float64)
-        hi_count = np.minimum(np.floor(self.counts / t).astype(np.int64) + 1, self.n_bits)
-        hi_end = self.bin_start[hi_count + 1]
-        total = [0]
-
-        def run(span: tuple[int, int]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-            a, b = span
-            cap = 1 << 16
-            parts = []
-            while a < b:
-                cap = max(cap, int(hi_end[a] - a))
-                out_i = np.empty(cap, dtype=np.int64)
-                out_j = np.empty(cap, dtype=np.int64)
-                out_s = np.empty(cap, dtype=np.float64)
-                written, a = _pairs_block(
-                    self.words, self.counts, hi_end, t, a, b, out_i, out_j, out_s
-                )
-                if written:
-                    parts.append(
-                        (out_i[:written].copy(), out_j[:written].copy(), out_s[:written].copy())
-                    )
-                    total[0] += written  # races only make the guard late, never wrong
-                    if total[0] > max_pairs:
-                        raise _TooManyPairs
-            return parts
-
-        spans = [(a, min(a + block, n)) for a in range(0, n, block)]
-        try:
-            chunks = [p for parts in _thread_map(run, spans, n_threads(n_jobs)) for p in parts]
-        except _TooManyPairs:
-            raise ValueError(
-                f"more than max_pairs={max_pairs} pairs have similarity >= {t}; raise threshold "
-                "or max_pairs"
-            ) from None
-        if not chunks:
-            empty = np.empty(0, dtype=np.int64)
-            return empty, empty.copy(), np.empty(0, dtype=np.float64)
-        pi = self.order[np.concatenate([c[0] for c in chunks])]
-        pj = self.order[np.concatenate([c[1] for c in chunks])]
-        sims = np.concatenate([c[2] for c in chunks])
-        del chunks
-        p1 = np.minimum(pi, pj)
-        p2 = np.maximum(pi, pj)
-        del pi, pj
-        order = np.lexsort((p2, p1))
-        return p1[order], p2[order], sims[order]
-
-    def matrix(self, positions: np.ndarray) -> np.ndarray:
-        """Dense Tanimoto matrix between the fingerprints at ``positions`` (original order)."""
-        positions = np.asarray(positions, dtype=np.int64)
-        out = np.empty((positions.shape[0], positions.shape[0]), dtype=np.float64)
-        _matrix(self.words, self.counts, self.rank[positions], out)
-        return out
-
-
-class _TooManyPairs(Exception):
-    pass
-
-
-# --------------------------------------------------------------------------------------------
-# Parameter checks and helpers shared with clustering
-# --------------------------------------------------------------------------------------------
-
-
-def _check_k(k: object, *, allow_none: bool = False) -> None:
-    if k is None and allow_none:
-        return
-    if not isinstance(k, int | np.integer) or isinstance(k, bool) or k < 1:
-        alt = " or None" if allow_none else ""
-        raise ValueError(f"k must be a positive integer{alt}, got {k!r}")
-
-
-def _check_threshold(
-    threshold: object, *, allow_none: bool, allow_zero: bool = True, name: str = "threshold"
-) -> float | None:
-    if threshold is None and allow_none:
-        return None
-    ok = isinstance(threshold, int | float | np.floating | np.integer) and not isinstance(
-        threshold, bool
-    )
-    value = float(threshold) if ok else math.nan  # type: ignore[arg-type]
-    low_ok = value >= 0.0 if allow_zero else value > 0.0
-    if not (ok and low_ok and value <= 1.0):
-        bracket = "[0, 1]" if allow_zero else "(0, 1]"
-        raise ValueError(f"{name} must be a number in {bracket}, got {threshold!r}")
-    return value
-
-
-def build_index(data: AnalyticInput) -> FingerprintIndex:
-    """A :class:`FingerprintIndex` over the batch's fingerprints (rows = input rows)."""
-    return FingerprintIndex(data.fingerprints, data.fingerprint_rows)
-
-
-def row_lookup(data: AnalyticInput, rows: np.ndarray, column: str) -> np.ndarray:
-    """Values of ``column`` of ``data.table`` for input ``rows`` (None when absent)."""
-    table = data.table
-    if column not in table.columns:
-        return np.full(len(rows), None, dtype=object)
-    series = pd.Series(table[column].to_numpy(), index=table["row"].to_numpy())
-    return series.reindex(np.asarray(rows, dtype=np.int64)).to_numpy()
-
-
-def empty_reason(data: AnalyticInput) -> str | None:
-    """Why there is nothing to compare (no rows / all errors), or None."""
-    if len(data.table) == 0:
-        return "the batch is empty"
-    if data.fingerprints is None or len(data.fingerprints) == 0:
-        return "no molecule has a fingerprint (every row is an error row)"
-    return None
-
-
-def _frame(columns: dict[str, Any]) -> pd.DataFrame:
-    return pd.DataFrame(columns)
-
-
-# --------------------------------------------------------------------------------------------
-# Queries
-# --------------------------------------------------------------------------------------------
-
-
-def query_fingerprint(query: str | Chem.Mol | int, data: AnalyticInput) -> np.ndarray:
-    """Packed fingerprint of a query, computed the way the audit computes the batch's.
-
-    Parameters
-    ----------
-    query : str, rdkit.Chem.Mol or int
-        A SMILES, a molecule (both standardized to the neutral parent like the audit does,
-        when ``data.options.standardize`` is on), or an input row number (its fingerprint is
-        taken from the batch).
-    data : AnalyticInput
-        The batch (its options give the fingerprint radius and size).
-
-    Returns
-    -------
-    numpy.ndarray
-        ``uint8`` array of ``fp_size // 8`` packed bits.
-
-    Raises
-    ------
-    ValueError
-        Unparsable SMILES, a row that is not in the batch or has no fingerprint, or a query
-        of another type.
-    """
-    options = data.options
-    if isinstance(query, int | np.integer) and not isinstance(query, bool):
-        hits = np.flatnonzero(np.asarray(data.fingerprint_rows) == int(query))
-        if not hits.size:
-            raise ValueError(
-                f"query row {int(query)} has no fingerprint (not an input row of this batch, "
-                "or an error row)"
-            )
-        return np.asarray(data.fingerprints[hits[0]], dtype=np.uint8)
-    if isinstance(query, str):
-        mol = Chem.MolFromSmiles(query)
-        if mol is None:
-            raise ValueError(f"query must be a valid SMILES, got {query!r} (RDKit cannot parse it)")
-    elif isinstance(query, Chem.Mol):
-        mol = Chem.Mol(query)
-        Chem.SanitizeMol(mol)
-    else:
-        raise ValueError(
-            f"query must be a SMILES string, an RDKit Mol or an input row number, got "
-            f"{type(query).__name__}"
-        )
-    if options.standardize:
-        mol, _, _ = standardize(
-            mol, Chem.MolToSmiles(mol), canonical_tautomer=options.canonical_tautomer
-        )
-    return morgan_packed(mol, options.fp_radius, options.fp_size)
-
-
 HITS_COLUMNS = ("rank", "row", "id", "smiles", "similarity")
+
+#: The declaration of ``similar`` (also checks direct calls of :func:`similar`).
+SIMILAR_PARAMS = (
+    Param(
+        "query",
+        "any",
+        None,
+        "A SMILES, an RDKit Mol or an input row number.",
+        required=True,
+        label="Query",
+    ),
+    Param(
+        "k",
+        "int",
+        10,
+        "Number of hits (None: all above threshold).",
+        low=1,
+        optional=True,
+        label="Hits",
+    ),
+    Param(
+        "threshold",
+        "float",
+        None,
+        "Smallest Tanimoto similarity of a hit, inclusive (None: no minimum).",
+        low=0,
+        high=1,
+        optional=True,
+        label="Similarity threshold",
+    ),
+)
 
 
 def similar(
@@ -527,10 +112,12 @@ def similar(
 
         sorted by similarity descending, ties by row ascending.
     """
-    _check_k(k, allow_none=True)
-    t = _check_threshold(threshold, allow_none=True)
+    checked = validate_params(
+        "similar", SIMILAR_PARAMS, {"query": query, "k": k, "threshold": threshold}
+    )
+    k, t = checked["k"], checked["threshold"]
     if k is None and t is None:
-        raise ValueError("threshold is required when k is None")
+        raise ParameterError("The 'threshold' parameter of similar is required when k is None.")
     if isinstance(query, Chem.Mol):
         shown: str | int = Chem.MolToSmiles(query)
     elif isinstance(query, int | np.integer) and not isinstance(query, bool):
@@ -540,7 +127,7 @@ def similar(
     params = {"query": shown, "k": k, "threshold": t}
     reason = empty_reason(data)
     if reason:
-        return AnalyticResult("similar", {"hits": _empty(HITS_COLUMNS)}, {}, params, reason)
+        return empty_result("similar", reason, params)
     fp = query_fingerprint(query, data)
     if index is None:
         index = build_index(data)
@@ -563,6 +150,36 @@ def _empty(columns: Iterable[str]) -> pd.DataFrame:
     return pd.DataFrame({c: [] for c in columns})
 
 
+@register(
+    "similar",
+    kind="expensive",
+    description="the k molecules most similar to a query (SMILES, Mol or input row)",
+    params=SIMILAR_PARAMS,
+    frames={"hits": HITS_COLUMNS},
+)
+def similar_analytic(
+    data: AnalyticInput,
+    query: str | Chem.Mol | int,
+    k: int | None = 10,
+    threshold: float | None = None,
+) -> AnalyticResult:
+    """:func:`similar` as a registered analytic: ``batch.analytics.run("similar", query=...)``.
+
+    The fingerprint index is built once per batch and kept in memory (``data.memo``), so
+    repeated queries only search.
+
+    Returns
+    -------
+    AnalyticResult
+        Frame ``hits``: ``rank``, ``row``, ``id``, ``smiles``, ``similarity`` (see
+        :func:`similar`).
+    """
+    index = None
+    if empty_reason(data) is None:
+        index = data.memo("similarity_index", lambda: build_index(data))
+    return similar(data, query, k=k, threshold=threshold, index=index)
+
+
 # --------------------------------------------------------------------------------------------
 # Registered analytics
 # --------------------------------------------------------------------------------------------
@@ -574,6 +191,27 @@ PAIR_COLUMNS = ("row_1", "row_2", "id_1", "id_2", "similarity")
     "similarity_pairs",
     kind="expensive",
     description="sparse list of all molecule pairs with Tanimoto >= threshold",
+    params=(
+        Param(
+            "threshold",
+            "float",
+            0.7,
+            "Smallest Tanimoto similarity of a pair, inclusive.",
+            low=0,
+            high=1,
+            low_open=True,
+            label="Similarity threshold",
+        ),
+        Param(
+            "max_pairs",
+            "int",
+            DEFAULT_MAX_PAIRS,
+            "Guard: more pairs than this raise an error instead of filling the memory.",
+            low=1,
+            label="Maximum pairs",
+        ),
+    ),
+    frames={"pairs": PAIR_COLUMNS},
 )
 def similarity_pairs(
     data: AnalyticInput, threshold: float = 0.7, max_pairs: int = DEFAULT_MAX_PAIRS
@@ -599,15 +237,11 @@ def similarity_pairs(
         - ``id_1``, ``id_2`` : their IDs
         - ``similarity`` : Tanimoto similarity
     """
-    t = _check_threshold(threshold, allow_none=False, allow_zero=False)
-    if not isinstance(max_pairs, int) or isinstance(max_pairs, bool) or max_pairs < 1:
-        raise ValueError(f"max_pairs must be a positive integer, got {max_pairs!r}")
+    t = float(threshold)
     params = {"threshold": t, "max_pairs": max_pairs}
     reason = empty_reason(data)
     if reason:
-        return AnalyticResult(
-            "similarity_pairs", {"pairs": _empty(PAIR_COLUMNS)}, {}, params, reason
-        )
+        return empty_result("similarity_pairs", reason, params)
     started = time.perf_counter()
     index = build_index(data)
     p1, p2, sims = index.pairs(t, n_jobs=data.n_jobs, max_pairs=max_pairs)
@@ -639,6 +273,18 @@ def similarity_pairs(
     "similarity_matrix",
     kind="expensive",
     description=f"dense Tanimoto matrix of up to {MAX_MATRIX_ROWS} chosen rows (heatmap)",
+    params=(
+        Param(
+            "rows",
+            "rows",
+            None,
+            f"Input rows, at most {MAX_MATRIX_ROWS} (None: every molecule, when there are at "
+            f"most {MAX_MATRIX_ROWS}).",
+            optional=True,
+            label="Rows",
+        ),
+    ),
+    frames={"matrix": ("row", "id", MORE_COLUMNS)},
 )
 def similarity_matrix(data: AnalyticInput, rows: Sequence[int] | None = None) -> AnalyticResult:
     """Dense Tanimoto matrix of a subset of rows, in wide form.
@@ -674,11 +320,7 @@ def similarity_matrix(data: AnalyticInput, rows: Sequence[int] | None = None) ->
             )
         wanted = np.sort(np.asarray(data.fingerprint_rows, dtype=np.int64))
     else:
-        if isinstance(rows, str | bytes) or not isinstance(rows, Iterable):
-            raise ValueError(f"rows must be a sequence of input row numbers, got {rows!r}")
-        values = list(rows)
-        if not all(isinstance(r, int | np.integer) and not isinstance(r, bool) for r in values):
-            raise ValueError(f"rows must be a sequence of input row numbers, got {values[:5]!r}")
+        values = list(rows)  # a list of ints: checked by the declaration
         wanted = np.asarray(list(dict.fromkeys(int(r) for r in values)), dtype=np.int64)
         if wanted.size > MAX_MATRIX_ROWS:
             raise ValueError(
@@ -687,10 +329,7 @@ def similarity_matrix(data: AnalyticInput, rows: Sequence[int] | None = None) ->
     params = {"rows": None if rows is None else [int(r) for r in wanted]}
     reason = empty_reason(data)
     if reason or wanted.size == 0:
-        frame = _empty(("row", "id"))
-        return AnalyticResult(
-            "similarity_matrix", {"matrix": frame}, {}, params, reason or "no rows requested"
-        )
+        return empty_result("similarity_matrix", reason or "no rows requested", params)
     fp_rows = np.asarray(data.fingerprint_rows, dtype=np.int64)
     lookup = pd.Series(np.arange(fp_rows.size), index=fp_rows)
     positions = lookup.reindex(wanted).to_numpy()

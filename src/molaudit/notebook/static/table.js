@@ -47,14 +47,16 @@ function render({ model, el }) {
     });
     statusBox.appendChild(h("label", { class: `ma-status ma-${s}` }, [cb, h("span", { text: s })]));
   }
-  const text = h("input", { type: "search", placeholder: "ID / SMILES / code", class: "ma-text" });
-  text.addEventListener("change", () => { model.set("text_filter", text.value); send(); });
-  const smarts = h("input", { type: "search", placeholder: "SMARTS substructure", class: "ma-smarts" });
-  smarts.addEventListener("change", () => { model.set("smarts_filter", smarts.value); send(); });
+  const text = h("input", { type: "search", placeholder: "ID / SMILES / code  ⏎", class: "ma-text" });
+  const applyText = () => { if (model.get("text_filter") !== text.value) { model.set("text_filter", text.value); send(); } };
+  text.addEventListener("change", applyText);
+  const smarts = h("input", { type: "search", placeholder: "SMARTS substructure  ⏎", class: "ma-smarts" });
+  const applySmarts = () => { if (model.get("smarts_filter") !== smarts.value) { model.set("smarts_filter", smarts.value); send(); } };
+  smarts.addEventListener("change", applySmarts);
 
   const rangeCol = h("select", { class: "ma-range-col" });
   rangeCol.appendChild(h("option", { value: "", text: "range…" }));
-  for (const c of model.get("numeric_columns")) rangeCol.appendChild(h("option", { value: c, text: c }));
+  for (const c of model.get("numeric_columns")) rangeCol.appendChild(h("option", { value: c, text: (model.get("column_labels") || {})[c] || c }));
   const lo = h("input", { type: "number", step: "any", placeholder: "min", class: "ma-num" });
   const hi = h("input", { type: "number", step: "any", placeholder: "max", class: "ma-num" });
   const rangeApply = () => {
@@ -73,7 +75,49 @@ function render({ model, el }) {
     lo.value = r[0] ?? ""; hi.value = r[1] ?? "";
   });
   const chips = h("span", { class: "ma-chips" });
-  const toolbar = h("div", { class: "ma-toolbar" }, [statusBox, text, smarts, rangeCol, lo, hi, chips]);
+
+  // ---- column chooser -------------------------------------------------------------------
+  const labelOf = (c) => (model.get("column_labels") || {})[c] || c;
+  const tipOf = (c) => (model.get("column_tips") || {})[c] || c;
+  const chooser = h("details", { class: "ma-chooser" });
+  const chooserList = h("div", { class: "ma-chooser-list" });
+  chooser.append(h("summary", { text: "columns" }), chooserList);
+  function drawChooser() {
+    chooserList.replaceChildren();
+    const shown = new Set(model.get("columns"));
+    for (const c of model.get("all_columns")) {
+      const cb = h("input", { type: "checkbox", "data-col": c });
+      cb.checked = shown.has(c);
+      cb.addEventListener("change", () => {
+        const all = model.get("all_columns");
+        const want = new Set(model.get("columns"));
+        if (cb.checked) want.add(c); else want.delete(c);
+        // keep the current order, append new columns in table order
+        const cur = model.get("columns").filter((x) => want.has(x));
+        for (const x of all) if (want.has(x) && !cur.includes(x)) cur.push(x);
+        model.set("columns", cur);
+        send();
+      });
+      const lab = h("label", { title: tipOf(c) }, [cb, h("span", { text: ` ${labelOf(c)}` })]);
+      chooserList.appendChild(lab);
+    }
+  }
+  const toolbar = h("div", { class: "ma-toolbar" }, [statusBox, text, smarts, rangeCol, lo, hi, chooser, chips]);
+  // Enter applies a filter; keys typed here must not reach JupyterLab's shortcuts
+  // (Enter would enter edit mode, 'a'/'b' insert cells, ...)
+  for (const input of [text, smarts, lo, hi]) {
+    input.addEventListener("keydown", (ev) => {
+      ev.stopPropagation();
+      if (ev.key === "Enter") {
+        ev.preventDefault();
+        if (input === text) applyText();
+        else if (input === smarts) applySmarts();
+        else rangeApply();
+      }
+    });
+    input.addEventListener("keyup", (ev) => ev.stopPropagation());
+    input.addEventListener("keypress", (ev) => ev.stopPropagation());
+  }
 
   // ---- pager ----------------------------------------------------------------------------
   const prev = h("button", { class: "ma-prev", text: "‹ prev" });
@@ -94,7 +138,8 @@ function render({ model, el }) {
   const thead = h("thead");
   const tbody = h("tbody");
   table.append(thead, tbody);
-  const scroller = h("div", { class: "ma-scroll" }, [table]);
+  // no scroll box of its own: the page scrolls (wide tables scroll sideways only)
+  const scroller = h("div", { class: "ma-wide" }, [table]);
   el.append(toolbar, error, scroller, pager);
 
   function drawHeader() {
@@ -103,13 +148,13 @@ function render({ model, el }) {
     tr.appendChild(h("th", { class: "ma-check", text: "" }));
     if (model.get("depict")) {
       const cols = model.get("image_columns");
-      for (const c of cols) tr.appendChild(h("th", { text: cols.length > 1 ? c : "structure" }));
+      for (const c of cols) tr.appendChild(h("th", { text: cols.length > 1 ? labelOf(c) : "Structure", title: c }));
     }
     const sortBy = model.get("sort_by");
     const asc = model.get("sort_ascending");
     for (const c of model.get("columns")) {
       const arrow = c === sortBy ? (asc ? " ▲" : " ▼") : "";
-      const th = h("th", { class: "ma-sortable", "data-col": c, text: c + arrow });
+      const th = h("th", { class: "ma-sortable", "data-col": c, text: labelOf(c) + arrow, title: `${tipOf(c)} (click to sort)` });
       th.addEventListener("click", () => {
         if (model.get("sort_by") === c) {
           if (model.get("sort_ascending")) model.set("sort_ascending", false);
@@ -128,6 +173,8 @@ function render({ model, el }) {
     const rows = model.get("rows");
     const ids = model.get("row_ids");
     const imgs = model.get("images");
+    const sizes = model.get("image_sizes") || [];
+    const shown = model.get("cell_display") || [];
     const selected = new Set(model.get("selected"));
     const depict = model.get("depict");
     rows.forEach((rec, i) => {
@@ -149,7 +196,8 @@ function render({ model, el }) {
           const td = h("td", { class: "ma-img" });
           const uri = (imgs[i] || [])[j];
           if (uri) {
-            const img = h("img", { width: "160", height: "110", loading: "lazy" });
+            const [w, hgt] = sizes[i] || [160, 110];
+            const img = h("img", { width: String(w), height: String(hgt), loading: "lazy", class: "ma-mol" });
             img.src = uri;
             img.alt = rec[c] ? String(rec[c]) : "";
             td.appendChild(img);
@@ -157,10 +205,18 @@ function render({ model, el }) {
           tr.appendChild(td);
         });
       }
+      const over = shown[i] || {};
       for (const c of cols) {
-        const td = h("td", { text: fmt(rec[c]) });
+        const td = h("td", { text: fmt(rec[c]), "data-col": c });
         if (typeof rec[c] === "number") td.classList.add("ma-numcell");
-        if (typeof rec[c] === "string" && rec[c].length > 60) td.title = rec[c];
+        if (typeof rec[c] === "string" && rec[c].length > 40) td.title = rec[c];
+        if (over[c]) {
+          const [textValue, flag, tip] = over[c];
+          td.textContent = textValue;
+          td.classList.add("ma-flagged", `ma-flag-${String(flag).replace(/[^a-z]/g, "")}`);
+          td.title = tip;
+        }
+        if (c === "error_message" || c === "check_messages") td.classList.add("ma-long");
         tr.appendChild(td);
       }
       tbody.appendChild(tr);
@@ -205,7 +261,9 @@ function render({ model, el }) {
     }
   }
 
-  drawHeader(); drawBody(); drawInfo();
+  drawHeader(); drawBody(); drawInfo(); drawChooser();
+  model.on("change:columns", () => { drawHeader(); drawBody(); drawChooser(); });
+  model.on("change:cell_display", drawBody);
   model.on("change:rows", () => { idle(); drawBody(); drawInfo(); });
   model.on("change:error", idle);
   model.on("change:busy", () => el.classList.toggle("ma-busy", model.get("busy")));

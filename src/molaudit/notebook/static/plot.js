@@ -1,0 +1,164 @@
+// molaudit plot: a plotly figure whose plotly.js arrives once per page.
+// The first plot asks its kernel for plotly.js (one gzip-compressed binary message); every
+// other plot on the page awaits the same module-level promise. Nothing is loaded from a URL.
+
+const KEY = "__molaudit_plotly_v4__";
+
+function requestPlotly(model) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { model.off("msg:custom", onMsg); reject(new Error("no answer from the kernel")); }, 180000);
+    async function onMsg(msg, buffers) {
+      if (!msg || msg.type !== "plotly") return;
+      model.off("msg:custom", onMsg);
+      clearTimeout(timer);
+      try {
+        const buf = buffers[0];
+        const bytes = buf instanceof DataView ? new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength) : new Uint8Array(buf);
+        const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+        const code = await new Response(stream).text();
+        const module = { exports: {} };
+        // plotly.min.js is UMD: with a CommonJS-like `module` it returns the library
+        new Function("module", "exports", "define", code)(module, module.exports, undefined);
+        resolve(module.exports);
+      } catch (err) { reject(err); }
+    }
+    model.on("msg:custom", onMsg);
+    model.send({ type: "plotly" });
+  });
+}
+
+async function getPlotly(model) {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (!globalThis[KEY]) globalThis[KEY] = requestPlotly(model);
+    try { return await globalThis[KEY]; } catch (err) {
+      globalThis[KEY] = null;  // the asking model went away or failed: ask again with ours
+      if (attempt === 2) throw err;
+    }
+  }
+}
+
+function decode(value) {
+  if (Array.isArray(value)) return value.map(decode);
+  if (value && typeof value === "object" && !(value instanceof DataView)) {
+    if (value.__ndarray__) {
+      const dv = value.buffer;
+      const raw = dv.buffer.slice(dv.byteOffset, dv.byteOffset + dv.byteLength);
+      const Kind = { float32: Float32Array, float64: Float64Array, int32: Int32Array, uint8: Uint8Array }[value.dtype] || Float64Array;
+      const flat = new Kind(raw);
+      const shape = value.shape || [flat.length];
+      if (shape.length === 2) {
+        const [n, m] = shape, out = [];
+        for (let i = 0; i < n; i++) out.push(Array.from(flat.subarray(i * m, (i + 1) * m)));
+        return out;
+      }
+      return flat;
+    }
+    const out = {};
+    for (const [k, v] of Object.entries(value)) out[k] = decode(v);
+    return out;
+  }
+  return value;
+}
+
+function cssVar(el, name, fallback) {
+  const v = getComputedStyle(el).getPropertyValue(name).trim();
+  return v || fallback;
+}
+
+// Colours from JupyterLab's theme variables (light and dark), transparent backgrounds.
+function themed(el, layout) {
+  const fg = cssVar(el, "--jp-ui-font-color1", "#222");
+  const grid = cssVar(el, "--jp-border-color2", "#e0e0e0");
+  const line = cssVar(el, "--jp-border-color1", "#bdbdbd");
+  const out = { ...layout };
+  out.paper_bgcolor = "rgba(0,0,0,0)";
+  out.plot_bgcolor = "rgba(0,0,0,0)";
+  out.font = { ...(layout.font || {}), color: fg, family: cssVar(el, "--jp-ui-font-family", "sans-serif") };
+  for (const key of Object.keys(out)) {
+    if (/^[xy]axis\d*$/.test(key)) out[key] = { gridcolor: grid, zerolinecolor: line, linecolor: line, ...out[key] };
+  }
+  if (!out.xaxis) out.xaxis = { gridcolor: grid, zerolinecolor: line };
+  if (!out.yaxis) out.yaxis = { gridcolor: grid, zerolinecolor: line };
+  if (Array.isArray(out.annotations)) out.annotations = out.annotations.map((a) => ({ ...a, font: { color: fg, ...(a.font || {}) } }));
+  out.hoverlabel = { bgcolor: cssVar(el, "--jp-layout-color1", "#fff"), font: { color: fg }, ...(layout.hoverlabel || {}) };
+  if (out.template && out.template.layout) {
+    const tl = { ...out.template.layout };
+    delete tl.paper_bgcolor; delete tl.plot_bgcolor;
+    out.template = { ...out.template, layout: tl };
+  }
+  return out;
+}
+
+function indexOf(p) { return p.pointIndex ?? p.pointNumber ?? 0; }
+
+async function render({ model, el }) {
+  el.classList.add("molaudit-plot");
+  const status = document.createElement("div");
+  status.className = "ma-plot-status";
+  status.textContent = "loading plot…";
+  const box = document.createElement("div");
+  box.className = "ma-plot-box";
+  const error = document.createElement("div");
+  error.className = "ma-plot-error";
+  el.append(status, box, error);
+  const showError = () => { error.textContent = model.get("error"); error.style.display = model.get("error") ? "" : "none"; };
+  showError();
+  model.on("change:error", showError);
+
+  let Plotly;
+  try { Plotly = await getPlotly(model); } catch (err) {
+    status.textContent = `could not load the plotting library: ${err}`;
+    return;
+  }
+  let alive = true;
+  const draw = () => {
+    if (!alive) return;
+    const fig = decode(model.get("figure")) || {};
+    const layout = themed(el, fig.layout || {});
+    layout.autosize = true;
+    delete layout.width;
+    Plotly.react(box, fig.data || [], layout, model.get("config"));
+  };
+  // a hidden container has width 0: draw when it gets a size (tabs, accordions)
+  const ro = new ResizeObserver(() => {
+    if (!alive || !box.clientWidth) return;
+    if (!box._fullLayout) draw(); else Plotly.Plots.resize(box);
+  });
+  ro.observe(box);
+  status.remove();
+  draw();
+  model.on("change:figure", draw);
+  model.on("change:config", draw);
+  // the theme changed (JupyterLab sets data-jp-theme-light on <body>)
+  const mo = new MutationObserver(draw);
+  mo.observe(document.body, { attributes: true, attributeFilter: ["data-jp-theme-light", "data-jp-theme-name"] });
+
+  box.on("plotly_selected", (ev) => {
+    if (!ev) return;
+    const byCurve = new Map();
+    for (const p of ev.points || []) {
+      if (!byCurve.has(p.curveNumber)) byCurve.set(p.curveNumber, []);
+      byCurve.get(p.curveNumber).push(indexOf(p));
+    }
+    const curves = [...byCurve.keys()];
+    const buffers = curves.map((c) => new Int32Array(byCurve.get(c)).buffer);
+    model.send({ type: "selection", curves, range: ev.range || null, lasso: ev.lassoPoints || null }, undefined, buffers);
+  });
+  box.on("plotly_deselect", () => model.send({ type: "deselect" }));
+  box.on("plotly_click", (ev) => {
+    const p = ev && ev.points && ev.points[0];
+    if (p) model.send({ type: "click", curve: p.curveNumber, index: indexOf(p) });
+  });
+  let lastHover = "";
+  box.on("plotly_hover", (ev) => {
+    const p = ev && ev.points && ev.points[0];
+    if (!p) return;
+    const key = `${p.curveNumber}:${indexOf(p)}`;
+    if (key === lastHover) return;
+    lastHover = key;
+    model.send({ type: "hover", curve: p.curveNumber, index: indexOf(p) });
+  });
+  return () => { alive = false; ro.disconnect(); mo.disconnect(); try { Plotly.purge(box); } catch (e) { /* gone */ } };
+}
+
+export default { render };
