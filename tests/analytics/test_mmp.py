@@ -260,3 +260,22 @@ def test_smallest_transformation_only_drops_reducible() -> None:
     smallest, _ = find_pairs(smiles, all_constants=True, smallest_transformation_only=True)
     assert len(smallest) < len(every)
     assert len(smallest) >= 1
+
+
+def test_metal_complexes_and_mixtures_say_why_they_have_no_parent(quiet):
+    # a two-drug combination (aspirin + paracetamol) and ferrocene are kept whole by the audit
+    # (flagged mixture / organometallic); matched pairs need one parent, so both are skipped,
+    # and the reason says why rather than only "multiple fragments"
+    import molaudit
+
+    smiles = [
+        "CCOc1ccccc1",
+        "CCNc1ccccc1",
+        "OC(=O)c1ccccc1OC(C)=O.CC(=O)Nc1ccc(O)cc1",
+        "[Fe+2].c1cc[cH-]c1.c1cc[cH-]c1",
+    ]
+    batch = molaudit.audit(smiles, n_jobs=1, cache=False, progress=False, analytics=False)
+    skipped = batch.mmp(n_jobs=1)["skipped"].set_index("row")["reason"]
+    assert "mixture" in skipped[2] and "no single parent" in skipped[2]
+    assert "metal complex" in skipped[3] and "no single parent" in skipped[3]
+    assert 0 not in skipped.index and 1 not in skipped.index

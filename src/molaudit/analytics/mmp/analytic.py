@@ -324,9 +324,11 @@ def mmp(
         cancelled=data.cancelled,
     )
     pairs_raw = pair_table(index, settings, smallest_transformation_only, all_constants)
+    checks = table["checks"].fillna("").astype(str).to_numpy() if "checks" in table else None
     for rec, reason in index.skipped:
         pos = valid_pos[rec]
-        skipped_rows.append((int(rows_all[pos]), str(ids_all[pos]), reason))
+        why = _kept_whole(checks[pos]) if checks is not None else ""
+        skipped_rows.append((int(rows_all[pos]), str(ids_all[pos]), reason + why))
 
     pos1 = valid_pos[pairs_raw["rec_1"].to_numpy(dtype=np.int64)]
     pos2 = valid_pos[pairs_raw["rec_2"].to_numpy(dtype=np.int64)]
@@ -402,6 +404,19 @@ def _transform_stats(pairs: pd.DataFrame, with_activity: bool) -> pd.DataFrame:
         out["n_down"] = g["delta"].agg(lambda s: int((s < 0).sum()))
     out = out.reset_index().sort_values(["n_pairs", "transform"], ascending=[False, True])
     return out.reset_index(drop=True)
+
+
+def _kept_whole(checks: str) -> str:
+    """Why a record has no single parent to fragment: the audit kept it whole on purpose."""
+    codes = set(checks.split(";"))
+    if "organometallic" in codes:
+        return " (a metal complex: the audit keeps it whole, so there is no single parent)"
+    if "mixture" in codes:
+        return (
+            " (a mixture of different components: the audit keeps it whole, so there is no "
+            "single parent; the components are named in check_messages)"
+        )
+    return ""
 
 
 def _skipped_frame(rows: list[tuple[int, str, str]]) -> pd.DataFrame:

@@ -21,7 +21,7 @@ import itertools
 import math
 import re
 from array import array
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache, partial
 from typing import Any
 
@@ -35,7 +35,9 @@ from molaudit.analytics.mmp.fragment import (
     fragment_chunk,
     replace_wildcard_with_h,
 )
+from molaudit.errors import WaitTimeoutError
 from molaudit.run.parallel import parallel_map
+from molaudit.run.waits import stall_timeout
 
 __all__ = ["MMPIndex", "build_index", "cansmirks", "find_pairs", "pair_table"]
 
@@ -463,9 +465,22 @@ def _map(
     """Results of ``fn`` per chunk, in any order: a joblib pool, or the batch's Dask client."""
     if backend == "dask":
         return parallel_map(fn, list(chunks), n_jobs=workers, backend="dask", scheduler=scheduler)
-    return Parallel(n_jobs=workers, backend=backend, return_as="generator_unordered")(
-        delayed(fn)(chunk) for chunk in chunks
-    )
+    timeout = stall_timeout()
+    results = Parallel(
+        n_jobs=workers, backend=backend, return_as="generator_unordered", timeout=timeout
+    )(delayed(fn)(chunk) for chunk in chunks)
+    return _bounded(results, timeout)
+
+
+def _bounded(results: Iterable[Any], timeout: float) -> Iterator[Any]:
+    """The pool's results; a chunk past the stall bound stops the analytic with a clear error."""
+    try:
+        yield from results
+    except TimeoutError as exc:
+        raise WaitTimeoutError(
+            f"matched-pair fragmentation stopped: a chunk took longer than {timeout:.0f} s "
+            "(MOLAUDIT_STALL_TIMEOUT)"
+        ) from exc
 
 
 def _effective_jobs(n_jobs: int | None) -> int:
