@@ -15,6 +15,8 @@ DEMO_PARAMS: dict[str, list[dict[str, Any]]] = {
     "chemical_space": [{"method": "pca"}, {"method": "umap"}, {"method": "tsne"}],
     "activity_cliffs": [{"definition": "moleculeace"}, {"definition": "sali"}],
     "similarity_matrix": [{"rows": list(range(50))}],
+    "similar": [{"query": 0, "k": 10}],  # the ten nearest molecules to input row 0
+    "substructure": [{"query": "C1CCNCC1"}],  # piperidines (a SMARTS safe in a file name)
 }
 
 
