@@ -9,6 +9,9 @@ molecules are audited without timers, beside the bare fused RDKit loop of ``benc
 (medians of interleaved repeats, ratio in the same process).
 
 Usage: python benchmarks/profile_audit.py [--n 1500] [--repeats 3]
+
+To compare with an earlier version, run it with that version first on the path, e.g.
+``git archive <commit> src | tar -x -C /tmp/before`` and ``PYTHONPATH=/tmp/before/src``.
 """
 
 from __future__ import annotations
@@ -42,9 +45,9 @@ warnings.simplefilter("ignore")
 # (module, attribute, step): the functions whose time is a step's cost
 TIMED: list[tuple[Any, str, str]] = [
     (pipeline, "_parse", "parse"),
-    (pipeline, "_fragment_checks", "checks"),
+    (pipeline, "fragment_checks", "checks"),
     (pipeline, "_atom_checks", "checks"),
-    (pipeline, "_stereo_checks", "checks"),
+    (pipeline, "stereo_checks", "checks"),
     (pipeline, "_parent_checks", "checks"),
     (pipeline, "_roundtrip", "round trip"),
     (pipeline, "standardize", "standardize"),
@@ -147,6 +150,7 @@ def main() -> None:
     options = AuditOptions()
     prepare_alerts()
     _audit_all(smiles[:50], options)  # warm
+    print(f"molaudit from {os.path.dirname(pipeline.__file__)}")
     print(f"load average: {os.getloadavg()}")
     step_table(smiles, options)
     bare, ours = [], []

@@ -127,6 +127,8 @@ def test_scaffolds_of_a_dask_batch_run_on_the_cluster(client, small_real, quiet,
     # the real thresholds only ship chunks for >= 4,000 molecules
     monkeypatch.setattr(scaffolds, "_PARALLEL_MIN_ITEMS", 10)
     monkeypatch.setattr(scaffolds, "_CHUNK", 25)
+    monkeypatch.setattr(scaffolds, "_GENERIC_PARALLEL_MIN_ITEMS", 10)
+    monkeypatch.setattr(scaffolds, "_GENERIC_CHUNK", 25)
     viadask = molaudit.audit(small_real, backend="dask", scheduler=client, cache=False,
                              progress=False, analytics=False)
     viloky = molaudit.audit(small_real, n_jobs=1, cache=False, progress=False, analytics=False)
@@ -134,7 +136,7 @@ def test_scaffolds_of_a_dask_batch_run_on_the_cluster(client, small_real, quiet,
         got = viadask.analytics.run("scaffolds")
     want = viloky.analytics.run("scaffolds")
     # the generic scaffolds of the unique Murcko scaffolds went to the workers in chunks of 25
-    assert sum(1 for task in stream.data if "_apply" in task["key"]) >= 2
+    assert sum(1 for task in stream.data if "generic_of_murcko" in task["key"]) >= 2
     assert set(got.frames) == set(want.frames)
     for name in want.frames:
         pd.testing.assert_frame_equal(got.frames[name], want.frames[name])
@@ -207,6 +209,8 @@ def test_all_workers_killed_during_scaffolds_stops_with_a_clear_error(
     monkeypatch.setenv("MOLAUDIT_DASK_NO_WORKERS_TIMEOUT", "3")
     monkeypatch.setattr(scaffolds, "_PARALLEL_MIN_ITEMS", 10)
     monkeypatch.setattr(scaffolds, "_CHUNK", 25)
+    monkeypatch.setattr(scaffolds, "_GENERIC_PARALLEL_MIN_ITEMS", 10)
+    monkeypatch.setattr(scaffolds, "_GENERIC_CHUNK", 25)
     batch = molaudit.audit(small_real, backend="dask", scheduler=fresh_client, cache=False,
                            progress=False, analytics=False)
     real_map = scaffolds.parallel_map
@@ -222,7 +226,10 @@ def test_all_workers_killed_during_scaffolds_stops_with_a_clear_error(
     # worker and Dask gave up on them: both are a prompt error naming the analytic's function
     with pytest.raises(
         (WaitTimeoutError, WorkersLostError),
-        match=r"molaudit\.analytics\.scaffolds\._apply stopped: .*(no workers for 3 s|died)",
+        match=(
+            r"molaudit\.analytics\.scaffolds\.generic_of_murcko stopped: "
+            r".*(no workers for 3 s|died)"
+        ),
     ):
         batch.analytics.run("scaffolds")
     waited = time.monotonic() - t0

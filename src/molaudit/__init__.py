@@ -53,7 +53,7 @@ def __getattr__(name: str) -> Any:
         from molaudit.notebook.panel import Panel
 
         return Panel
-    if name in ("compare", "curate"):  # imported lazily: compare's kernels need numba
+    if name in ("compare", "curate"):  # imported lazily: compare loads the numba Tanimoto engine
         from molaudit import curation
 
         return getattr(curation, name)

@@ -18,13 +18,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from molaudit._entry import register_audit
 from molaudit.batch import Batch
 from molaudit.errors import MolauditWarning
-from molaudit.ingest import columns as cols
 from molaudit.ingest.readers import read_input
 from molaudit.molecule.checks import apply_series_stereo_rule
 from molaudit.options import AuditOptions
-from molaudit.run.batch_store import list_batches, load_batch, save_batch
+from molaudit.run.batch_store import list_batches, load_batch_fields, save_batch
 from molaudit.run.cache import Store, digest, pipeline_version
 from molaudit.run.runner import BACKENDS, run_audit
 from molaudit.run.table import build_table
@@ -105,16 +105,23 @@ def audit(
 
         client = dask_context(scheduler)
     t0 = time.perf_counter()
+    # ingest in one call: read, choose the columns and units, hash the content
     table_in = read_input(
-        data, smiles_col=smiles_col, id_col=id_col, activity_col=activity_col, mol_col=mol_col
+        data,
+        smiles_col=smiles_col,
+        id_col=id_col,
+        activity_col=activity_col,
+        mol_col=mol_col,
+        activity_units=activity_units,
     )
-    units = activity_units or cols.infer_units(table_in.activity_col, table_in.frame.columns)
+    units = table_in.activity_units
     store = Store(cache_dir, ttl) if cache else None
-    key = digest(pipeline_version(), options.digest(), table_in.content_digest(), str(units))
+    content = table_in.digest or table_in.content_digest()  # computed by the read
+    key = digest(pipeline_version(), options.digest(), content, str(units))
     if progress is True and table_in.notes:
         print("molaudit: " + "; ".join(table_in.notes), file=sys.stderr)
 
-    batch = load_batch(store, key) if store is not None else None
+    batch = _load_batch(store, key) if store is not None else None
     if batch is not None:
         batch._runtime(n_jobs=n_jobs, backend=backend, scheduler=client)
         store.record_stats(batch_hits=1)
@@ -201,6 +208,14 @@ def audit(
     return batch
 
 
+register_audit(audit)  # for the notebook input form, which must not import this module
+
+
+def _load_batch(store: Store, key: str) -> Batch | None:
+    fields = load_batch_fields(store, key)
+    return None if fields is None else Batch(**fields)
+
+
 def _warn_summary(batch: Batch) -> None:
     counts = Counter(batch.table["status"])
     if counts.get("error", 0) == 0:
@@ -229,7 +244,7 @@ def load(
         No batch with that key in the cache (never audited there, or expired).
     """
     store = Store(cache_dir, ttl)
-    batch = load_batch(store, key)
+    batch = _load_batch(store, key)
     if batch is None:
         raise KeyError(
             f"no cached batch {key!r} in {store.directory} (expired after its TTL, cleared, or "

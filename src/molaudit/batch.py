@@ -264,11 +264,14 @@ class Batch:
         """One activity per compound, with a decision for every row and a recipe.
 
         See :func:`molaudit.analytics.curate.curate` (``level``, ``aggregate``,
-        ``max_spread``, ``activity_units``).
+        ``max_spread``, ``activity_units``). The recipe in ``result.summary['recipe']`` gets
+        the batch's SMILES column too, so that it names every input column used.
         """
-        from molaudit.curation import batch_curate
-
-        return batch_curate(self, **params)
+        result = _curate_lists(self.analytics.run("curate", **params))
+        recipe = result.summary.get("recipe")
+        if isinstance(recipe, dict):
+            recipe.setdefault("columns", {})["smiles"] = self.columns.get("smiles")
+        return result
 
     def split(
         self, method: str = "scaffold", test_fraction: float = 0.2, seed: int = 0, **params: Any
@@ -277,6 +280,29 @@ class Batch:
 
         See :func:`molaudit.analytics.split.split`.
         """
-        from molaudit.curation import batch_split
+        from molaudit.analytics.split import split
 
-        return batch_split(self, method, test_fraction, seed, **params)
+        return split(
+            self.analytics.input(), method=method, test_fraction=test_fraction, seed=seed, **params
+        )
+
+
+#: List cells of the ``curate`` frames (a cached result comes back with numpy arrays in them).
+_CURATE_LIST_COLUMNS = {"curated": ("rows",), "stereo_cliffs": ("rows", "std_smiles", "activities")}
+
+
+def _curate_lists(result: AnalyticResult) -> AnalyticResult:
+    """List cells of a ``curate`` result back to Python lists of Python scalars."""
+    for frame, columns in _CURATE_LIST_COLUMNS.items():
+        table = result.frames.get(frame)
+        if table is None:
+            continue
+        for col in columns:
+            if col in table.columns and len(table):
+                table[col] = [
+                    [v.item() if hasattr(v, "item") else v for v in cell]
+                    if isinstance(cell, list | tuple | np.ndarray)
+                    else cell
+                    for cell in table[col]
+                ]
+    return result

@@ -22,16 +22,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from molaudit._cli_common import (
+    UsageError,
+    add_column_arguments,
+    add_run_arguments,
+    audit_kwargs,
+    check_input,
+    check_n_jobs,
+)
 from molaudit._version import __version__
 
-__all__ = ["SUBCOMMANDS", "Subcommand", "main", "register_subcommand"]
+__all__ = ["SUBCOMMANDS", "Subcommand", "UsageError", "main", "register_subcommand"]
 
 #: Output suffixes ``audit -o`` accepts: a table format or the JSON summary.
 OUTPUT_SUFFIXES = (".csv", ".tsv", ".parquet", ".sdf", ".sd", ".xlsx", ".html", ".htm", ".json")
-
-
-class UsageError(ValueError):
-    """A bad argument, found before any work started (exit code 2)."""
 
 
 @dataclass(frozen=True)
@@ -98,9 +102,7 @@ def check_analytics(text: str) -> list[str]:
 # -------------------------------------------------------------------------------- audit
 def _audit_arguments(a: argparse.ArgumentParser) -> None:
     a.add_argument("input", help="CSV/TSV/SMI/SDF (optionally .gz) or XLSX file")
-    a.add_argument("--smiles-col")
-    a.add_argument("--id-col")
-    a.add_argument("--activity-col")
+    add_column_arguments(a)
     a.add_argument("--activity-units", help="units of the activity column (nM, uM, pX, ...)")
     a.add_argument(
         "-o",
@@ -114,12 +116,10 @@ def _audit_arguments(a: argparse.ArgumentParser) -> None:
         help="comma-separated analytics to run (e.g. dedup,statistics,scaffolds); "
         "frames are written next to the output as OUT.<name>.<frame>.csv",
     )
-    a.add_argument("--n-jobs", type=int, default=-1)
+    add_run_arguments(a)
     a.add_argument("--backend", default="loky", choices=["loky", "threading", "sequential", "dask"])
     a.add_argument("--scheduler", help="Dask scheduler address (with --backend dask)")
-    a.add_argument("--cache-dir")
     a.add_argument("--ttl", type=float)
-    a.add_argument("--no-cache", action="store_true")
     a.add_argument("--no-progress", action="store_true")
     a.add_argument(
         "--fail-on-error",
@@ -132,26 +132,18 @@ def _audit(args: argparse.Namespace) -> int:
     # every argument is checked before the audit starts
     output = check_output(args.output) if args.output else None
     names = check_analytics(args.analytics)
-    if args.n_jobs == 0 or args.n_jobs < -1:
-        raise UsageError(f"--n-jobs must be -1 or a positive integer, got {args.n_jobs}")
-    if not Path(args.input).exists():
-        raise FileNotFoundError(f"no such file: {args.input!r}")
+    check_n_jobs(args.n_jobs)
+    check_input(args.input)
 
     from molaudit.api import audit
 
     warnings.simplefilter("ignore")  # the summary below says the same, once
     batch = audit(
         args.input,
-        smiles_col=args.smiles_col,
-        id_col=args.id_col,
-        activity_col=args.activity_col,
-        n_jobs=args.n_jobs,
+        **audit_kwargs(args),
         backend=args.backend,
-        cache=not args.no_cache,
-        cache_dir=args.cache_dir,
         ttl=args.ttl,
         progress=not args.no_progress,
-        activity_units=args.activity_units,
         scheduler=args.scheduler,
     )
     summary = batch.summary()

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import warnings
 from pathlib import Path
 from typing import Any
+
+from molaudit import _cli_common as shared
 
 __all__ = ["register", "run"]
 
@@ -49,13 +50,9 @@ def _curate_arguments(c: argparse.ArgumentParser) -> None:
     c.add_argument("--aggregate", choices=["median", "mean"], help="default median")
     c.add_argument("--max-spread", type=float, help="log units (default 1.0)")
     c.add_argument("--activity-units", choices=sorted(UNITS), help="units of the activity column")
-    c.add_argument("--smiles-col")
-    c.add_argument("--id-col")
-    c.add_argument("--activity-col")
+    shared.add_column_arguments(c)
     c.add_argument("--all", action="store_true", help="write every compound, not only 'kept'")
-    c.add_argument("--n-jobs", type=int, default=-1)
-    c.add_argument("--cache-dir")
-    c.add_argument("--no-cache", action="store_true")
+    shared.add_run_arguments(c)
 
 
 def _compare_arguments(m: argparse.ArgumentParser) -> None:
@@ -71,10 +68,8 @@ def _compare_arguments(m: argparse.ArgumentParser) -> None:
         help="OUT.json: the summary; OUT.csv: the nearest table, other frames as "
         "OUT.<frame>.csv; default: print the summary",
     )
-    m.add_argument("--smiles-col")
-    m.add_argument("--n-jobs", type=int, default=-1)
-    m.add_argument("--cache-dir")
-    m.add_argument("--no-cache", action="store_true")
+    shared.add_column_arguments(m, id_and_activity=False)
+    shared.add_run_arguments(m)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -85,20 +80,15 @@ def run(args: argparse.Namespace) -> int:
     return _compare(args)
 
 
-def _usage(message: str) -> int:
-    print(f"molaudit: error: {message}", file=sys.stderr)
-    return 2
-
-
 def _curate(args: argparse.Namespace) -> int:
     from molaudit.api import audit
     from molaudit.curation import curate, curated_table, load_recipe
 
     out = Path(args.output)
     if out.suffix.lower() not in _TABLE_SUFFIXES:
-        return _usage(f"-o must end in {', '.join(_TABLE_SUFFIXES)}; got {args.output!r}")
-    if not Path(args.input).exists():
-        return _usage(f"input file {args.input!r} does not exist")
+        raise shared.UsageError(f"-o must end in {', '.join(_TABLE_SUFFIXES)}; got {args.output!r}")
+    shared.check_input(args.input)
+    shared.check_n_jobs(args.n_jobs)
     params = {
         k: v
         for k, v in {
@@ -112,22 +102,12 @@ def _curate(args: argparse.Namespace) -> int:
     if args.recipe:
         recipe = load_recipe(args.recipe)
         if args.smiles_col or args.id_col or args.activity_col:
-            return _usage("--recipe names the columns; leave out --smiles-col/--id-col/"
-                          "--activity-col")  # fmt: skip
+            raise shared.UsageError("--recipe names the columns; leave out --smiles-col/--id-col/"
+                             "--activity-col")  # fmt: skip
         result = curate(args.input, recipe=recipe, n_jobs=args.n_jobs, cache=not args.no_cache,
                         cache_dir=args.cache_dir, **params)  # fmt: skip
     else:
-        batch = audit(
-            args.input,
-            smiles_col=args.smiles_col,
-            id_col=args.id_col,
-            activity_col=args.activity_col,
-            activity_units=args.activity_units,
-            n_jobs=args.n_jobs,
-            cache=not args.no_cache,
-            cache_dir=args.cache_dir,
-            progress=False,
-        )
+        batch = audit(args.input, **shared.audit_kwargs(args), progress=False)
         result = batch.curate(**params)
     table = curated_table(result, kept_only=not args.all)
     _write(table, out)
@@ -156,14 +136,11 @@ def _compare(args: argparse.Namespace) -> int:
     from molaudit.curation import compare
 
     for path in (args.reference, args.other):
-        if not Path(path).exists():
-            return _usage(f"input file {path!r} does not exist")
+        shared.check_input(path)
     if args.output and Path(args.output).suffix.lower() not in (".json", ".csv"):
-        return _usage(f"-o must end in .json or .csv; got {args.output!r}")
-    kwargs: dict[str, Any] = {"cache": not args.no_cache, "cache_dir": args.cache_dir}
-    if args.smiles_col:
-        kwargs["smiles_col"] = args.smiles_col
-    result = compare(args.reference, args.other, n_jobs=args.n_jobs, **kwargs)
+        raise shared.UsageError(f"-o must end in .json or .csv; got {args.output!r}")
+    shared.check_n_jobs(args.n_jobs)
+    result = compare(args.reference, args.other, **shared.audit_kwargs(args))
     summary = dict(result.summary)
     if args.output:
         out = Path(args.output)

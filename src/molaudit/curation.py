@@ -13,13 +13,11 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from molaudit.analytics._base import AnalyticResult
 from molaudit.analytics.compare import ComparisonResult, compare_inputs
 from molaudit.analytics.split import SplitResult
-from molaudit.analytics.split import split as _split
 from molaudit.batch import Batch
 from molaudit.options import AuditOptions
 
@@ -35,37 +33,11 @@ __all__ = [
 
 #: Curation parameters a recipe carries.
 RECIPE_PARAMS = ("level", "aggregate", "max_spread", "activity_units")
-_LIST_COLUMNS = {"curated": ("rows",), "stereo_cliffs": ("rows", "std_smiles", "activities")}
-
-
-def _listify(result: AnalyticResult) -> AnalyticResult:
-    """List cells back to Python lists (a cached result comes back with numpy arrays)."""
-    for frame, columns in _LIST_COLUMNS.items():
-        table = result.frames.get(frame)
-        if table is None:
-            continue
-        for col in columns:
-            if col in table.columns and len(table):
-                table[col] = [
-                    [v.item() if hasattr(v, "item") else v for v in cell]
-                    if isinstance(cell, list | tuple | np.ndarray)
-                    else cell
-                    for cell in table[col]
-                ]
-    return result
 
 
 def batch_curate(batch: Batch, **params: Any) -> AnalyticResult:
-    """``batch.curate(**params)``: run (or read from the cache) the ``curate`` analytic.
-
-    The recipe in ``result.summary['recipe']`` gets the batch's SMILES column too, so that it
-    names every input column used.
-    """
-    result = _listify(batch.analytics.run("curate", **params))
-    recipe = result.summary.get("recipe")
-    if isinstance(recipe, dict):
-        recipe.setdefault("columns", {})["smiles"] = batch.columns.get("smiles")
-    return result
+    """``batch.curate(**params)``: run (or read from the cache) the ``curate`` analytic."""
+    return batch.curate(**params)
 
 
 def batch_split(
@@ -76,9 +48,7 @@ def batch_split(
     **params: Any,
 ) -> SplitResult:
     """``batch.split(...)``: train/test rows with ``compare(train, test)`` as ``.leakage``."""
-    return _split(
-        batch.analytics.input(), method=method, test_fraction=test_fraction, seed=seed, **params
-    )
+    return batch.split(method, test_fraction, seed, **params)
 
 
 def load_recipe(recipe: dict | str | os.PathLike) -> dict[str, Any]:

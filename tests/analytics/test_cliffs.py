@@ -141,6 +141,40 @@ def test_similar_pairs_matches_rdkit_brute_force() -> None:
         assert all(ours[k] == expected[k] for k in expected)
 
 
+def _rdkit_pairs(bvs: list, threshold: float) -> dict[tuple[int, int], float]:
+    """The oracle: every pair i < j with RDKit Tanimoto >= threshold, {(i, j): similarity}."""
+    return {
+        (a, a + 1 + k): s
+        for a in range(len(bvs))
+        for k, s in enumerate(DataStructs.BulkTanimotoSimilarity(bvs[a], bvs[a + 1 :]))
+        if s >= threshold
+    }
+
+
+def test_engine_pairs_and_pair_similarities_match_rdkit_on_1024_bits() -> None:
+    """The cliff path's engine calls (threaded pairs, similarity_of) against plain RDKit."""
+    from molaudit.analytics.similarity.index import FingerprintIndex
+
+    smiles = pd.read_csv(DATA / "CHEMBL2835_Ki.csv")["smiles"].head(400)
+    gen = rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=1024)
+    bvs = [gen.GetFingerprint(Chem.MolFromSmiles(s)) for s in smiles]
+    index = FingerprintIndex(np.packbits([list(bv) for bv in bvs], axis=1))
+    expected = _rdkit_pairs(bvs, 0.8)
+    i, j, sim = index.pairs(0.8, n_jobs=2)
+    assert dict(zip(zip(i.tolist(), j.tolist(), strict=True), sim.tolist(), strict=True)) == (
+        expected
+    )
+    assert len(expected) > 50
+    # similarity_of on arbitrary pairs, both orders, including a molecule with itself
+    rng = np.random.default_rng(0)
+    a, b = rng.integers(0, len(bvs), 300), rng.integers(0, len(bvs), 300)
+    a[0] = b[0] = 7
+    ours = index.similarity_of(a, b)
+    theirs = [DataStructs.TanimotoSimilarity(bvs[x], bvs[y]) for x, y in zip(a, b, strict=True)]
+    assert ours.tolist() == theirs
+    assert ours[0] == 1.0
+
+
 def test_levenshtein_pairs_match_brute_force() -> None:
     from rapidfuzz.distance import Levenshtein
 

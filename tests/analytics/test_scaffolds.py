@@ -293,6 +293,8 @@ def test_unparsable_non_error_row_is_reported_not_dropped_silently():
 def test_parallel_path_gives_identical_results(real, monkeypatch):
     monkeypatch.setattr(scaffolds_module, "_PARALLEL_MIN_ITEMS", 10)
     monkeypatch.setattr(scaffolds_module, "_CHUNK", 150)
+    monkeypatch.setattr(scaffolds_module, "_GENERIC_PARALLEL_MIN_ITEMS", 10)
+    monkeypatch.setattr(scaffolds_module, "_GENERIC_CHUNK", 150)
     smiles = list(real["smiles"].head(600))
     serial = scaffolds(make_input(smiles, murcko=False, n_jobs=1))
     parallel = scaffolds(make_input(smiles, murcko=False, n_jobs=2))

@@ -16,7 +16,7 @@ from molaudit.analytics.substructure import SubstructureIndex, parse_query
 
 DATA = Path(__file__).parents[1] / "data"
 
-# 48 queries: functional groups, rings, element and charge queries, recursive SMARTS, SMILES
+# 54 queries: functional groups, rings, element and charge queries, recursive SMARTS, SMILES
 QUERIES = [
     "c1ccccc1",
     "c1ccncc1",

@@ -28,6 +28,12 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _molaudit_jupyter_path() -> str:
+    from molaudit.notebook import jupyter_data_path
+
+    return jupyter_data_path()
+
+
 @pytest.fixture(scope="session")
 def lab(tmp_path_factory):
     """Start JupyterLab on 127.0.0.1 in its own process group; yield (base_url, token, root)."""
@@ -47,6 +53,10 @@ def lab(tmp_path_factory):
         "JUPYTER_RUNTIME_DIR": str(tmp_path_factory.mktemp("runtime")),
         "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path_factory.mktemp("workspaces")),
         "MOLAUDIT_CACHE_DIR": str(tmp_path_factory.mktemp("cache")),
+        # molaudit's Voila template (nothing fetched from a CDN), as the README documents
+        "JUPYTER_PATH": os.pathsep.join(
+            p for p in (_molaudit_jupyter_path(), os.environ.get("JUPYTER_PATH", "")) if p
+        ),
     }
     log = open(root / "jupyter.log", "w")  # noqa: SIM115 (closed in teardown)
     proc = subprocess.Popen(
@@ -63,6 +73,7 @@ def lab(tmp_path_factory):
             "--LabApp.expose_app_in_browser=True",
             "--JupyterNotebookApp.expose_app_in_browser=True",
             f"--ServerApp.root_dir={root}",
+            "--VoilaConfiguration.template=molaudit",
         ],
         env=env,
         stdout=log,
@@ -105,6 +116,10 @@ def browser_page():
         context = browser.new_context(viewport={"width": 1500, "height": 1100})
         page = context.new_page()
         page.errors = []  # type: ignore[attr-defined]
+        # every URL the page asks for: nothing may leave the machine (no CDN, no cloud)
+        page.requests = []  # type: ignore[attr-defined]
+        page.on("request", lambda request: page.requests.append(request.url))
+        page.on("websocket", lambda ws: page.requests.append(ws.url))
         page.on(
             "pageerror",
             lambda exc: page.errors.append(f"pageerror: {exc} at {(exc.stack or '')[:600]}"),

@@ -9,10 +9,13 @@ both themes are screenshotted (the README's images, ``docs/images/panel-{light,d
 
 from __future__ import annotations
 
+import base64
 import json
+import os
 import re
 import time
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 
@@ -21,6 +24,10 @@ ARTIFACTS = ROOT / "artifacts" / "browser"
 IMAGES = ROOT / "docs" / "images"
 pytestmark = pytest.mark.browser
 
+#: How many times slower the browser's CPU is made in the Notebook 7 run (Chrome DevTools).
+#: 1 (no throttle) in the suite so that a loaded CI machine does not turn JupyterLab's own long
+#: start-up tasks into failures; ``MOLAUDIT_CPU_THROTTLE=4`` stresses anywidget's 2-s init window.
+CPU_THROTTLE = float(os.environ.get("MOLAUDIT_CPU_THROTTLE", "1"))
 XSS_IMG = "<img src=x onerror=alert(1)>"
 # console noise that is not ours (JupyterLab asks for optional server endpoints)
 # and Notebook 7's own settings error (raised in notebook_core, before any widget exists)
@@ -86,12 +93,27 @@ def _ours(errors: list[str]) -> list[str]:
     Notebook 7's or Voila's bundles, with no widget code in it)."""
     out = []
     for e in errors:
+        if "anywidget" in e:  # a widget model that failed: always ours to look at
+            out.append(e)
+            continue
         if _IGNORED.search(e):
             continue
         foreign = re.search(r"notebook_core|voila\.js|remoteEntry", e)
         if foreign and not re.search(r"anywidget|molaudit|blob:", e):
             continue
         out.append(e)
+    return out
+
+
+def _remote(page) -> list[str]:
+    """Every URL the page requested that leaves the machine (not localhost, data:, blob:)."""
+    out = []
+    for url in page.requests:
+        parsed = urlparse(url)
+        if parsed.scheme in ("data", "blob", "about", ""):
+            continue
+        if (parsed.hostname or "") not in ("127.0.0.1", "localhost", "::1"):
+            out.append(url)
     return out
 
 
@@ -184,6 +206,31 @@ def _check_panel_content(page, panel) -> None:
     tabs.nth(0).click()
 
 
+def _check_rgroups(page, panel) -> None:
+    """R-groups: the core drawn with R labels and a SAR matrix whose axes can be picked."""
+    titles = panel.locator(".lm-TabBar-tab").all_inner_texts()
+    index = titles.index("R-groups")
+    panel.locator(".lm-TabBar-tab").nth(index).click()
+    slot = panel.locator(".molaudit-slot").nth(index)
+    slot.locator("button", has_text="Run").first.click()
+    slot.get_by_text("SAR matrix", exact=True).wait_for(timeout=120_000)
+    rows = slot.get_by_label("rows", exact=True)
+    columns = slot.get_by_label("columns", exact=True)
+    assert rows.input_value() == "R1" and columns.locator("option").count() >= 3
+    assert "rows R1, columns R2" in slot.inner_text()
+    # the core's attachment points read R1, R2 (drawn as text in the SVG, not '*:1')
+    core = slot.locator(".ma-card img").first.get_attribute("src") or ""
+    svg = base64.b64decode(core.split(",", 1)[1]).decode()
+    assert "*" not in re.findall(r"<text[^>]*>([^<]*)</text>", svg) and ">R<" in svg
+    _shot(page, "rgroups-tab")
+    columns.select_option(label="none")  # one axis: the mean pActivity per R1 group
+    page.wait_for_function(
+        "el => el.innerText.includes('mean pActivity') && !el.innerText.includes('columns R2')",
+        arg=slot.element_handle(),
+        timeout=30_000,
+    )
+
+
 def test_panel_in_jupyterlab(lab, browser_page):
     base, token, root = lab
     page = browser_page
@@ -232,14 +279,10 @@ def test_panel_in_jupyterlab(lab, browser_page):
         == 0
     )
     assert page.locator(".modebar-btn[data-title='Download JSON']").count() == 0
-    remote = page.evaluate(
-        """() => [...document.querySelectorAll('script[src], link[rel=stylesheet][href]')]
-              .map(e => e.src || e.href).filter(u => /^https?:/.test(u) &&
-              !u.startsWith(location.origin))"""
-    )
-    assert remote == [], remote
+    assert _remote(page) == [], _remote(page)
 
     _check_panel_content(page, panel)
+    _check_rgroups(page, panel)
     panel.locator(".lm-TabBar-tab", has_text="Overview").first.click()
     _shot(page, "panel-light", IMAGES)
 
@@ -324,6 +367,7 @@ def test_panel_in_jupyterlab(lab, browser_page):
     assert page.evaluate("() => window.__alerts") == []
     ours = _ours(page.errors)
     assert not ours, ours
+    assert _remote(page) == [], _remote(page)
 
 
 def test_panel_in_notebook7_and_voila(lab, browser_page):
@@ -341,18 +385,31 @@ def test_panel_in_notebook7_and_voila(lab, browser_page):
         " && w.sessionContext.session.kernel; }",
         timeout=60_000,
     )
+    # A slower CPU, as on a loaded machine: evaluating plotly.js then blocks the page for
+    # seconds while the re-displayed panel's models load, which made anywidget drop models
+    # ("[anywidget] Failed to initialize model.", plots without points) before plot.js held
+    # long work until every model had initialized.
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Emulation.setCPUThrottlingRate", {"rate": CPU_THROTTLE})
     page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
-    _wait_idle(page)
-    page.locator(".molaudit-panel").first.wait_for(timeout=60_000)
+    _wait_idle(page, 300)
+    page.locator(".molaudit-panel").nth(1).wait_for(timeout=120_000)
+    # both panels (the re-displayed one too) draw their plots: no empty plot
     page.wait_for_function(
-        "() => [...document.querySelectorAll('.molaudit-panel .js-plotly-plot')]"
-        ".some(gd => (gd._fullData || []).some(t => t.type === 'scattergl'))",
-        timeout=60_000,
+        """() => [...document.querySelectorAll('.molaudit-panel')].every(p => {
+              const plots = [...p.querySelectorAll('.js-plotly-plot')];
+              return plots.length >= 2 && plots.every(gd => (gd._fullData || []).length); })""",
+        timeout=180_000,
     )
+    cdp.send("Emulation.setCPUThrottlingRate", {"rate": 1})
+    assert _plot_points(page) >= 100
     _check_panel_content(page, page.locator(".molaudit-panel").first)
+    _check_panel_content(page, page.locator(".molaudit-panel").nth(1))
     _shot(page, "notebook7")
     ours = _ours(page.errors)
     assert not ours, ours
+    assert _remote(page) == [], _remote(page)
+    page.requests.clear()
     page.goto("about:blank")  # leave Notebook 7 before Voila: its teardown is not Voila's
     page.errors.clear()
 
@@ -384,3 +441,5 @@ def test_panel_in_notebook7_and_voila(lab, browser_page):
     _shot(page, "voila")
     ours = _ours(page.errors)
     assert not ours, ours
+    # molaudit's Voila template: no Font Awesome from jsdelivr, no mermaid from cdnjs
+    assert _remote(page) == [], _remote(page)

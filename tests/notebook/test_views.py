@@ -16,16 +16,17 @@ import pandas as pd
 import pytest
 
 from molaudit.notebook.views import VIEWS, ViewContext, render_html
-from molaudit.notebook.views._common import fmt, rows_list
+from molaudit.notebook.views._common import fmt, pair_card, rows_list
 from molaudit.notebook.views._draw import (
     MAX_DRAW_HEAVY_ATOMS,
+    _svg,
     changed_atoms,
     draw,
     mcs_difference,
     minify_svg,
 )
 from molaudit.notebook.views.chemspace import axis_titles
-from molaudit.notebook.views.rgroups import sar_matrix
+from molaudit.notebook.views.rgroups import r_positions, sar_matrix
 
 XSS = ("<img src=x onerror=alert(1)>", "<script>alert('x')</script>")
 
@@ -56,6 +57,27 @@ def mini():
             cache=False,
             progress=False,
         )
+
+
+# four toluenes: R1 (ortho) H or Cl, R2 methyl or ethyl; activities by hand (nM -> pActivity):
+# 100 nM -> 7, 10 nM -> 8, 1000 nM -> 6, 1000 nM -> 6
+TOLUENES = pd.DataFrame(
+    {
+        "row": [0, 1, 2, 3],
+        "id": list("abcd"),
+        "smiles": ["c1ccccc1C", "c1ccccc1CC", "Clc1ccccc1C", "Clc1ccccc1CC"],
+        "activity": [100.0, 10.0, 1000.0, 1000.0],
+    }
+)
+TOLUENES_DEC = pd.DataFrame(
+    {
+        "row": [0, 1, 2, 3],
+        "Core": ["c1ccc([*:2])c([*:1])c1"] * 4,
+        "R1": ["[H][*:1]", "[H][*:1]", "Cl[*:1]", "Cl[*:1]"],
+        "R2": ["C[*:2]", "CC[*:2]", "C[*:2]", "CC[*:2]"],
+        "R3": ["[H][*:3]"] * 4,  # one group only: the least varied position
+    }
+)
 
 
 def _imgs(text: str) -> list[str]:
@@ -212,22 +234,7 @@ def test_cliffs_view_links_landscape_points_to_cards(batch):
 
 
 def test_rgroup_sar_matrix_means_by_hand():
-    table = pd.DataFrame(
-        {
-            "row": [0, 1, 2, 3],
-            "id": list("abcd"),
-            "smiles": ["c1ccccc1C", "c1ccccc1CC", "Clc1ccccc1C", "Clc1ccccc1CC"],
-            "activity": [100.0, 10.0, 1000.0, 1000.0],
-        }
-    )
-    dec = pd.DataFrame(
-        {
-            "row": [0, 1, 2, 3],
-            "Core": ["c1ccc([*:2])c([*:1])c1"] * 4,
-            "R1": ["[H][*:1]", "[H][*:1]", "Cl[*:1]", "Cl[*:1]"],
-            "R2": ["C[*:2]", "CC[*:2]", "C[*:2]", "CC[*:2]"],
-        }
-    )
+    table, dec = TOLUENES, TOLUENES_DEC
     ctx = ViewContext(table, activity_units="nM")
     a, b, m = sar_matrix(dec, ctx)
     # both positions have 2 groups; each cell is one molecule: 100 nM -> 7, 10 nM -> 8,
@@ -354,3 +361,101 @@ def test_panel_group_picker_shows_a_groups_molecules(mini):
     label = next(k for k, v in options.items() if k.startswith("exact") and v == (0, 1))
     view.group_picker.value = options[label]
     assert shown == [[0, 1]]
+
+
+# ---------------------------------------------------------------------- R-group axes, pair cards
+def _texts(svg: str) -> list[str]:
+    return re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+
+
+def test_r_positions_most_varied_first():
+    assert r_positions(TOLUENES_DEC) == ["R1", "R2", "R3"]  # R1, R2: 2 groups each (tie: by number)
+
+
+def test_sar_matrix_axes_are_chosen_and_cells_follow_by_hand():
+    ctx = ViewContext(TOLUENES, activity_units="nM")
+    a, b, m = sar_matrix(TOLUENES_DEC, ctx, rows="R2", columns="R1")
+    assert (a, b) == ("R2", "R1")
+    assert set(m.index) == {"C[*:2]", "CC[*:2]"} and set(m.columns) == {"[H][*:1]", "Cl[*:1]"}
+    assert m.loc["C[*:2]", "[H][*:1]"] == pytest.approx(7.0)
+    assert m.loc["CC[*:2]", "[H][*:1]"] == pytest.approx(8.0)
+    assert m.loc["C[*:2]", "Cl[*:1]"] == pytest.approx(6.0)
+    assert m.loc["CC[*:2]", "Cl[*:1]"] == pytest.approx(6.0)
+    # no column position: one column, the mean over the other position (H: (7 + 8) / 2)
+    a, b, m = sar_matrix(TOLUENES_DEC, ctx, rows="R1", columns="")
+    assert (a, b) == ("R1", None) and list(m.columns) == ["–"]
+    assert m.loc["[H][*:1]", "–"] == pytest.approx(7.5)
+    assert m.loc["Cl[*:1]", "–"] == pytest.approx(6.0)
+    # only the columns given: the rows are the most varied other position
+    assert sar_matrix(TOLUENES_DEC, ctx, columns="R1")[:2] == ("R2", "R1")
+
+
+def test_sar_matrix_refuses_unknown_or_repeated_positions():
+    ctx = ViewContext(TOLUENES, activity_units="nM")
+    with pytest.raises(ValueError, match=r"'rows' parameter of sar_matrix must be one of"):
+        sar_matrix(TOLUENES_DEC, ctx, rows="R9")
+    with pytest.raises(ValueError, match="two different R positions"):
+        sar_matrix(TOLUENES_DEC, ctx, rows="R1", columns="R1")
+
+
+def test_attachment_points_are_drawn_as_r_labels():
+    text = _texts(_svg("c1ccc([*:2])c([*:1])c1", 240, 170, ()))
+    # RDKit's default draws '*', ':', '2'; a chemist reads R1 and R2
+    assert "*" not in text and ":" not in text
+    assert text.count("R") == 2 and {"1", "2"} <= set(text)
+
+
+def _result(dec: pd.DataFrame):
+    from molaudit.analytics import AnalyticResult
+
+    return AnalyticResult(
+        "rgroups",
+        frames={"decomposition": dec},
+        summary={"n_matched": 4, "n_unmatched": 0, "core_source": "given"},
+    )
+
+
+def test_the_rgroup_view_draws_the_chosen_axes():
+    ctx = ViewContext(TOLUENES, activity_units="nM")
+    text = render_html("rgroups", _result(TOLUENES_DEC), ctx, rows="R2", columns="R1")
+    assert "rows R2, columns R1" in text and "R2 \\ R1" in text
+    # one core + 2 row headers + 2 column headers; the core drawing shows R labels
+    imgs = re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', text)
+    assert len(imgs) == 5
+    core = _texts(base64.b64decode(imgs[0]).decode())
+    assert core.count("R") == 2 and "*" not in core
+
+
+def test_panel_axis_picker_redraws_the_matrix():
+    from types import SimpleNamespace
+
+    from molaudit.notebook.analytic_view import _rgroups_view
+
+    view = SimpleNamespace(on_rows=None)  # the extra only stores its widgets on the view
+    ctx = ViewContext(TOLUENES, activity_units="nM")
+    widgets = _rgroups_view(view, _result(TOLUENES_DEC), ctx)
+    rows, columns = view.axis_picker
+    assert rows.value == "R1" and columns.value == "R2"
+    assert "rows R1, columns R2" in view.rgroups_body.value
+    columns.value = "R3"
+    assert "rows R1, columns R3" in view.rgroups_body.value
+    rows.value = "R3"  # the same position on both axes: the columns move away from it
+    assert columns.value != "R3" and f"rows R3, columns {columns.value}" in widgets[1].value
+    columns.value = ""
+    assert "mean pActivity</th>" in view.rgroups_body.value
+
+
+def test_pair_card_shows_both_sides_censoring_and_pactivity(mini):
+    ctx = ViewContext.of(mini)
+    # rows 2 (acetic acid, >10000 nM: censored) and 4 (phenol, 200 nM)
+    card = pair_card(ctx, (2, 4), title="Δ <b>", arrow=True, card_id="c-1")
+    assert card.startswith("<div class='ma-card' id='c-1'><h5>Δ &lt;b&gt;</h5>")
+    assert card.count("<img") == 2 and "<div class='ma-arrow'>→</div>" in card
+    assert "<div class='ma-cens'>&gt;10,000 nM (censored)</div>" in card
+    assert "pActivity 6.7" in card  # 9 - log10(200) = 6.70
+    # the MMP and cliff views both draw their pairs with this card
+    from molaudit.notebook.views import cliffs, mmp
+
+    rec = {"row_1": 2, "row_2": 4, "_sim": 0.8, "_dp": 1.0}
+    for text in (cliffs.pair_card(rec, 1, ctx), mmp._pair_card({**rec, "delta": 1.0}, ctx)):
+        assert "class='ma-cens'" in text and text.count("<img") == 2

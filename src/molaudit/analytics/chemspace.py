@@ -12,19 +12,19 @@ distance on bits = 1 - Tanimoto), so up to 100k molecules neither pynndescent's 
 search nor its numba compile is needed; above that UMAP uses the approximate graph of
 :mod:`molaudit.analytics.similarity.approx_nn` (NN-descent candidates, exact Tanimoto re-ranking).
 
-UMAP's own numba functions are mostly not declared ``cache=True``; we switch numba's on-disk
-cache on for them before first use (:func:`_enable_umap_numba_cache`), so the compile is paid
-once per installation instead of once per kernel start.
+UMAP runs umap-learn's steps one at a time (:mod:`molaudit.analytics.chemspace_umap`): progress
+per phase and per epoch, cancel between epochs, the graph kept in the batch's memo, and a
+parallel layout that gives the same coordinates for a seed on any number of threads. UMAP's own
+numba functions are mostly not declared ``cache=True``; we switch numba's on-disk cache on for
+them before first use, so the compile is paid once per installation, not per kernel start.
 """
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
 import time
-import warnings
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -36,6 +36,7 @@ from molaudit.analytics._base import (
     empty_result,
     register,
 )
+from molaudit.analytics.chemspace_base import knn_graph, pca
 from molaudit.analytics.params import Param
 from molaudit.analytics.similarity.index import (
     FingerprintIndex,
@@ -43,182 +44,14 @@ from molaudit.analytics.similarity.index import (
     n_threads,
     row_lookup,
 )
-from molaudit.molecule.fingerprints import unpack_bits
-
-if TYPE_CHECKING:  # scipy is imported on first use: `import molaudit` stays fast
-    import scipy.sparse as sp
 
 __all__ = ["chemical_space", "pca", "tsne", "umap_embedding"]
 
 METHODS = ("pca", "tsne", "umap")
+#: UMAP's timed phases, ``seconds_<phase>`` in the summary
+UMAP_PHASES = ("knn", "fuzzy_set", "init", "layout")
 COORD_COLUMNS = ("row", "id", "x", "y")
 VARIANCE_COLUMNS = ("component", "explained_variance", "explained_variance_ratio", "cumulative")
-
-
-# --------------------------------------------------------------------------------------------
-# PCA
-# --------------------------------------------------------------------------------------------
-
-
-def bits_sparse(packed: np.ndarray, block: int = 16384) -> sp.csr_matrix:
-    """Unpacked fingerprint bits as a CSR matrix of float64 ones, built block by block."""
-    import scipy.sparse as sp
-
-    packed = np.ascontiguousarray(packed, dtype=np.uint8)
-    n, n_bits = packed.shape[0], packed.shape[1] * 8
-    parts = []
-    for start in range(0, n, block):
-        bits = unpack_bits(packed[start : start + block])
-        parts.append(sp.csr_matrix(bits, dtype=np.float64))
-    if not parts:
-        return sp.csr_matrix((0, n_bits))
-    return sp.vstack(parts, format="csr")
-
-
-def _flip_signs(components: np.ndarray) -> np.ndarray:
-    # deterministic orientation: the largest |loading| of each component is positive
-    idx = np.argmax(np.abs(components), axis=0)
-    signs = np.sign(components[idx, np.arange(components.shape[1])])
-    signs[signs == 0] = 1.0
-    return components * signs
-
-
-def pca(
-    packed: np.ndarray,
-    n_components: int = 2,
-    *,
-    solver: str = "auto",
-    power_iterations: int = 7,
-    oversampling: int = 10,
-    seed: int = 0,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-    """PCA of packed fingerprints' bits.
-
-    Parameters
-    ----------
-    packed : numpy.ndarray
-        ``(n, n_bits // 8)`` uint8 packed fingerprints.
-    n_components : int
-        Components to compute.
-    solver : {'auto', 'exact', 'randomized'}
-        ``exact``: eigendecomposition of the exact covariance matrix (``n_bits`` x ``n_bits``);
-        ``randomized``: randomized SVD with ``power_iterations``; ``auto``: exact up to 4096
-        bits.
-    power_iterations, oversampling : int
-        Randomized solver settings.
-    seed : int
-        Seed of the randomized solver's test matrix.
-
-    Returns
-    -------
-    tuple
-        ``(scores (n, n_components), explained_variance (n_components,),
-        components (n_bits, n_components), total_variance)``.
-    """
-    X = bits_sparse(packed)
-    n, d = X.shape
-    k = min(n_components, d, max(n - 1, 1))
-    mean = np.asarray(X.sum(axis=0)).ravel() / n
-    ones_count = mean * n
-    total = float(np.sum(ones_count - n * mean**2) / max(n - 1, 1))
-    if solver == "auto":
-        solver = "exact" if d <= 4096 else "randomized"
-    with _single_threaded_blas():
-        return _pca_solve(X, mean, total, k, solver, power_iterations, oversampling, seed)
-
-
-def _single_threaded_blas() -> contextlib.AbstractContextManager:
-    """One BLAS thread for the dense steps (eigh, QR, small SVD).
-
-    Measured on the 2-core machine while other jobs ran: ``eigh`` of the 2048 x 2048
-    covariance took 26 s with OpenBLAS's 2 spinning threads and 0.7 s with one (top-k
-    ``evr`` driver). Matrices this size gain nothing from a second thread anyway.
-    """
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
-
-
-def _pca_solve(
-    X: sp.csr_matrix,
-    mean: np.ndarray,
-    total: float,
-    k: int,
-    solver: str,
-    power_iterations: int,
-    oversampling: int,
-    seed: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-    import scipy.linalg
-
-    n, d = X.shape
-    if solver == "exact":
-        gram = (X.T @ X).toarray()
-        cov = (gram - n * np.outer(mean, mean)) / max(n - 1, 1)
-        # only the top k eigenpairs (LAPACK evr): ~3x faster than the full decomposition
-        values, vectors = scipy.linalg.eigh(cov, subset_by_index=(d - k, d - 1))
-        top = np.argsort(values)[::-1]
-        variance = np.clip(values[top], 0.0, None)
-        components = vectors[:, top]
-    elif solver == "randomized":
-        rng = np.random.default_rng(seed)
-        width = min(d, k + oversampling)
-        omega = rng.standard_normal((d, width))
-
-        def a_times(m: np.ndarray) -> np.ndarray:  # (X - 1 mean^T) @ m
-            return X @ m - np.outer(np.ones(n), mean @ m)
-
-        def at_times(m: np.ndarray) -> np.ndarray:  # (X - 1 mean^T)^T @ m
-            return X.T @ m - np.outer(mean, m.sum(axis=0))
-
-        q, _ = np.linalg.qr(a_times(omega))
-        for _ in range(power_iterations):
-            z, _ = np.linalg.qr(at_times(q))
-            q, _ = np.linalg.qr(a_times(z))
-        b = at_times(q).T  # (width, d) = Q^T A
-        _, s, vt = np.linalg.svd(b, full_matrices=False)
-        variance = s[:k] ** 2 / max(n - 1, 1)
-        components = vt[:k].T
-    else:
-        raise ValueError(f"solver must be 'auto', 'exact' or 'randomized', got {solver!r}")
-    components = _flip_signs(components)
-    scores = X @ components - mean @ components
-    return np.asarray(scores), variance, components, total
-
-
-# --------------------------------------------------------------------------------------------
-# Neighbour graphs for t-SNE / UMAP
-# --------------------------------------------------------------------------------------------
-
-
-def knn_graph(
-    index: FingerprintIndex, k: int, n_jobs: int | None, *, approximate: bool = False, seed: int = 0
-) -> tuple[np.ndarray, np.ndarray]:
-    """k nearest others of every fingerprint as (positions, Jaccard distances).
-
-    Exact by default; ``approximate=True`` uses :func:`approx_nn.approximate_nearest`
-    (NN-descent candidates, exact Tanimoto re-ranking), for UMAP above
-    :data:`approx_nn.AUTO_EXACT_MAX` molecules where the exact graph would take hours.
-    """
-    if approximate:
-        from molaudit.analytics.similarity.approx_nn import (
-            DEFAULT_GRAPH_NEIGHBORS,
-            approximate_nearest,
-        )
-
-        rows, sims = approximate_nearest(
-            index, k, graph_neighbors=max(DEFAULT_GRAPH_NEIGHBORS, k), seed=seed, n_jobs=n_jobs
-        )
-    else:
-        rows, sims = index.nearest(k, n_jobs=n_jobs)
-    position = np.empty(int(index.rows.max()) + 1 if len(index) else 0, dtype=np.int64)
-    position[index.rows] = np.arange(len(index))
-    valid = rows >= 0
-    neighbors = np.where(valid, position[np.where(valid, rows, index.rows[0])], -1)
-    distances = np.where(valid, 1.0 - sims, np.inf)
-    return neighbors, distances
 
 
 #: openTSNE's FFT grid: grid cells per unit of embedding span after early exaggeration
@@ -343,113 +176,18 @@ def tsne(
     return np.asarray(embedding)
 
 
-_UMAP_CACHE_READY = False
-
-
 def _enable_umap_numba_cache() -> None:
-    """Switch numba's on-disk cache on for umap-learn's jitted functions (once per process).
+    """Switch numba's on-disk cache on for umap-learn (see :mod:`chemspace_umap`)."""
+    from molaudit.analytics.chemspace_umap import enable_umap_numba_cache
 
-    umap-learn declares almost none of them ``cache=True``, so every new kernel recompiles
-    them (tens of seconds). ``Dispatcher.enable_caching`` before the first call makes numba
-    write and reuse the machine code (in umap's ``__pycache__``, numba's user-wide cache
-    directory when that is read-only, or ``NUMBA_CACHE_DIR`` when set).
-    """
-    global _UMAP_CACHE_READY
-    if _UMAP_CACHE_READY:
-        return
-
-    from numba.core.dispatcher import Dispatcher
-
-    for name in ("umap.layouts", "umap.umap_", "umap.utils", "umap.distances", "umap.spectral"):
-        try:
-            module = importlib.import_module(name)
-        except ImportError:  # pragma: no cover - layout differences between umap versions
-            continue
-        for value in vars(module).values():
-            if isinstance(value, Dispatcher) and value._cache.__class__.__name__ == "NullCache":
-                try:
-                    value.enable_caching()
-                except Exception:  # pragma: no cover - a function numba cannot cache
-                    continue
-    _UMAP_CACHE_READY = True
+    enable_umap_numba_cache()
 
 
-def umap_embedding(
-    index: FingerprintIndex,
-    *,
-    n_neighbors: int = 15,
-    min_dist: float = 0.1,
-    n_epochs: int | None = None,
-    init: str = "pca",
-    seed: int | None = 0,
-    n_jobs: int | None = -1,
-    progress: Callable[[int, int], Any] | None = None,
-    cancelled: Callable[[], bool] | None = None,
-) -> np.ndarray:
-    """umap-learn embedding (Jaccard on bits) from molaudit's Tanimoto kNN graph.
+def umap_embedding(index: FingerprintIndex, **options: Any) -> np.ndarray:
+    """UMAP coordinates: :func:`molaudit.analytics.chemspace_umap.umap_embedding`."""
+    from molaudit.analytics.chemspace_umap import umap_embedding as run
 
-    The graph is exact up to ``approx_nn.AUTO_EXACT_MAX`` (100k) molecules and approximate
-    above (NN-descent + exact re-ranking, the graph of ``nearest_neighbors(method=
-    'approximate')``), so UMAP at 1M does not wait hours for an exact graph.
-
-    ``seed=None`` lets umap-learn optimize the layout on ``n_jobs`` threads (faster, not
-    reproducible); a seed makes it single-threaded and exactly repeatable. ``init='pca'``
-    starts from molaudit's randomized PCA (an informative start that keeps global structure)
-    and hands umap the bits as a sparse matrix (~30 MB instead of ~400 MB dense at 48.7k);
-    ``'spectral'`` is umap-learn's default.
-
-    ``progress(done, 3)`` is called after the neighbour graph, the start layout and the
-    layout; ``cancelled()`` is polled between them (umap-learn itself cannot be interrupted).
-    """
-    report = progress or (lambda done, total: None)
-    _enable_umap_numba_cache()
-    import umap
-
-    from molaudit.analytics.similarity.approx_nn import AUTO_EXACT_MAX
-
-    n = len(index)
-    k = max(2, min(n_neighbors, n - 1))
-    neighbors, distances = knn_graph(
-        index, k - 1, n_jobs, approximate=n > AUTO_EXACT_MAX, seed=seed or 0
-    )
-    # umap expects each point as its own first neighbour at distance 0
-    knn_idx = np.hstack([np.arange(n)[:, None], neighbors]).astype(np.int32)
-    knn_dist = np.hstack([np.zeros((n, 1)), distances]).astype(np.float32)
-    report(1, 3)
-    _stop_if(cancelled, "UMAP")
-    packed = index.words.view(np.uint8)[index.rank]
-    if init == "pca":
-        start: str | np.ndarray = pca(packed, 2, solver="randomized", seed=seed or 0)[0]
-        bits: Any = bits_sparse(packed).astype(np.float32)
-    elif init == "spectral":
-        # the spectral layout of a disconnected graph reads X (component centroids)
-        start = "spectral"
-        bits = unpack_bits(packed).astype(bool)
-    else:
-        raise ValueError(f"init must be 'spectral' or 'pca', got {init!r}")
-    report(2, 3)
-    _stop_if(cancelled, "UMAP")
-    reducer = umap.UMAP(
-        n_neighbors=k,
-        n_components=2,
-        min_dist=min_dist,
-        metric="jaccard",
-        n_epochs=n_epochs,
-        init=start,
-        random_state=seed,
-        precomputed_knn=(knn_idx, knn_dist, None),
-        n_jobs=n_threads(n_jobs) if seed is None else 1,
-    )
-    # one BLAS thread: the spectral initialisation's eigsh took 9.7 s with two contending
-    # OpenBLAS threads and 1.4 s with one at 10k on the busy 2-core machine
-    with warnings.catch_warnings(), _single_threaded_blas():
-        warnings.filterwarnings("ignore", message=".*precomputed_knn.*")
-        warnings.filterwarnings("ignore", message=".*n_jobs.*")
-        warnings.filterwarnings("ignore", message=".*sparse.*")
-        warnings.filterwarnings("ignore", message=".*gradient function.*")
-        coords = np.asarray(reducer.fit_transform(bits))
-    report(3, 3)
-    return coords
+    return run(index, **options)
 
 
 # --------------------------------------------------------------------------------------------
@@ -467,7 +205,7 @@ def umap_embedding(
             "seed",
             "int",
             0,
-            "Random seed; results repeat exactly (None: unseeded, UMAP multi-threaded).",
+            "Random seed; results repeat exactly (None: unseeded).",
             low=0,
             optional=True,
             label="Random seed",
@@ -534,7 +272,7 @@ def umap_embedding(
             "n_epochs",
             "int",
             None,
-            "UMAP epochs (None: umap-learn's default).",
+            "UMAP layout epochs (None: by size, 500 up to 10k, 200 up to 200k, 150 above).",
             low=1,
             optional=True,
             label="UMAP epochs",
@@ -582,8 +320,8 @@ def chemical_space(
         needs umap-learn.
     seed : int or None
         Random seed (randomized PCA's test matrix, t-SNE's optimizer, UMAP's layout); results
-        repeat exactly. UMAP runs single-threaded when seeded (umap-learn's rule);
-        ``seed=None`` lets it use ``n_jobs`` threads, unseeded (PCA then uses seed 0).
+        repeat exactly (UMAP's layout runs on ``n_jobs`` threads and gives the same
+        coordinates on any number of them). ``seed=None``: unseeded (PCA then uses seed 0).
     n_components : int
         PCA: components whose variance is reported (coordinates are the first two).
     solver : {'auto', 'exact', 'randomized'}
@@ -597,8 +335,11 @@ def chemical_space(
         ``seconds_knn``, ``seconds_affinities``, ``seconds_early_exaggeration`` and
         ``seconds_optimize`` time the steps.
     n_neighbors, min_dist, n_epochs : int, float, int or None
-        UMAP settings (``n_epochs=None``: umap-learn's default, 500 up to 10k points, else
-        200).
+        UMAP settings (``n_epochs=None``: by size, 500 up to 10k points, 200 up to 200k,
+        150 above: :data:`~molaudit.analytics.chemspace_umap.UMAP_EPOCHS`). The summary's
+        ``seconds_knn``, ``seconds_fuzzy_set``, ``seconds_init`` and ``seconds_layout`` time
+        the phases; ``n_epochs`` and ``layout_threads`` say what ran. Progress is reported
+        after each phase and each epoch, cancel is honoured between them.
     init : {'pca', 'spectral'}
         UMAP start: molaudit's PCA (default; at 48.7k MoleculeACE 35 s CPU and 128 MB peak),
         or umap-learn's spectral layout (55 s CPU and 1.3 GB: it needs the dense bits to
@@ -690,6 +431,7 @@ def chemical_space(
             )
             summary.update({f"seconds_{k}": round(v, 3) for k, v in timings.items()})
         else:
+            steps: dict[str, Any] = {}
             coords = umap_embedding(
                 index,
                 n_neighbors=n_neighbors,
@@ -698,9 +440,13 @@ def chemical_space(
                 init=init,
                 seed=seed,
                 n_jobs=data.n_jobs,
+                timings=steps,
                 progress=data.progress,
                 cancelled=data.cancelled,
+                memo=getattr(data, "memo", None),
             )
+            summary.update({f"seconds_{k}": round(steps[k], 3) for k in UMAP_PHASES})
+            summary.update(n_epochs=steps["n_epochs"], layout_threads=steps["layout_threads"])
     frames["coordinates"] = pd.DataFrame(
         {"row": rows, "id": row_lookup(data, rows, "id"), "x": coords[:, 0], "y": coords[:, 1]}
     )

@@ -5,8 +5,10 @@
   OR Tanimoto of the same fingerprints of ``MakeScaffoldGeneric(whole molecule)`` >= 0.9, OR
   ``1 - Levenshtein / max(len)`` >= 0.9 on the SMILES strings as given; AND (b) the potency fold
   change ``max / min`` of the raw values is > 10 (strictly). Their code fills four dense n×n
-  matrices in Python; here similar pairs come from blocked popcount Tanimoto with count-bound
-  pruning and a length-windowed Levenshtein (rapidfuzz), so memory stays O(n · block).
+  matrices in Python; here similar pairs come from the Tanimoto engine
+  (:class:`~molaudit.analytics.similarity.index.FingerprintIndex`: popcount-sorted fingerprints,
+  count-bound pruning, numba kernels) and a length-windowed Levenshtein (rapidfuzz), so memory
+  stays O(n + pairs).
 * ``sali``: SALI = |ΔpActivity| / (1 - sim) over pairs with sim >= threshold (Morgan
   fingerprints of the batch). Pairs with sim == 1 have no finite SALI and are reported apart.
 * ``mmp``: matched molecular pairs (mmpdb semantics, :mod:`.mmp`) with |ΔpActivity| >= min_delta.
@@ -15,6 +17,7 @@
 from __future__ import annotations
 
 import re
+import sys
 
 import numpy as np
 import pandas as pd
@@ -25,6 +28,7 @@ from rdkit.Chem.Scaffolds.MurckoScaffold import GetScaffoldForMol
 from molaudit.analytics._base import AnalyticInput, AnalyticResult, empty_result, register
 from molaudit.analytics.mmp.analytic import MMP_PAIR_COLUMNS
 from molaudit.analytics.params import Param, n_jobs_param
+from molaudit.analytics.similarity.index import FingerprintIndex
 from molaudit.analytics.units import ActivityScale, fold_change, to_p_activity
 
 __all__ = ["activity_cliffs", "moleculeace_cliffs", "similar_pairs"]
@@ -35,78 +39,57 @@ _DEFINITIONS = ("moleculeace", "sali", "mmp")
 # --------------------------------------------------------------------------- similarity search
 
 
+def _index(packed: np.ndarray) -> FingerprintIndex:
+    """The Tanimoto engine's index of ``packed``, zero-padded to whole 64-bit words.
+
+    Padding adds no bits, so similarities do not change (1024 and 2048 bits need none).
+    """
+    packed = np.ascontiguousarray(packed, dtype=np.uint8)
+    if packed.ndim == 2 and packed.shape[1] % 8:
+        pad = np.zeros((packed.shape[0], 8 - packed.shape[1] % 8), dtype=np.uint8)
+        packed = np.concatenate([packed, pad], axis=1)
+    return FingerprintIndex(packed)
+
+
+def _all_pairs(index: FingerprintIndex, threshold: float, n_jobs: int | None):
+    # no max_pairs guard here (it was never one): a cliff threshold is >= 0.5 in practice
+    return index.pairs(threshold, n_jobs=n_jobs, max_pairs=sys.maxsize)
+
+
 def similar_pairs(
-    packed: np.ndarray, threshold: float, *, block: int = 256
+    packed: np.ndarray, threshold: float, *, block: int = 256, n_jobs: int | None = 1
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """All pairs ``i < j`` with Tanimoto >= ``threshold`` on packed bit fingerprints.
 
-    Fingerprints are sorted by bit count; a pair can reach ``threshold`` only when
-    ``count_j <= count_i / threshold``, so each block of rows is compared with a window of
-    rows, never with all of them (no n×n matrix). Tanimoto is ``c / (a + b - c)`` in float64,
-    bit-identical to RDKit's ``TanimotoSimilarity`` (0.0 for two empty fingerprints).
+    A thin wrapper of the Tanimoto engine
+    (:meth:`molaudit.analytics.similarity.index.FingerprintIndex.pairs`: popcount-sorted
+    fingerprints, count-bound pruning, numba kernels, no n×n matrix). Tanimoto is
+    ``c / (a + b - c)`` in float64, bit-identical to RDKit's ``TanimotoSimilarity`` (0.0 for
+    two empty fingerprints).
 
     Parameters
     ----------
     packed : numpy.ndarray
-        ``uint8`` array ``(n, nbytes)`` (``nbytes`` a multiple of 8).
+        ``uint8`` array ``(n, nbytes)``; rows are zero-padded to whole 64-bit words.
     threshold : float
         Smallest similarity kept, in (0, 1].
     block : int
-        Rows compared at once (memory ~ block × window × 8 bytes per 64-bit word step).
+        Query rows per task of the engine.
+    n_jobs : int, optional
+        Threads (joblib convention; 1 by default).
 
     Returns
     -------
     (i, j, sim) : tuple of numpy.ndarray
-        Row positions in ``packed`` (``i < j``) and their Tanimoto similarity.
+        Row positions in ``packed`` (``i < j``, sorted by ``(i, j)``) and their Tanimoto
+        similarity.
     """
-    packed = np.ascontiguousarray(packed, dtype=np.uint8)
-    n = packed.shape[0]
-    if n < 2:
+    packed = np.asarray(packed, dtype=np.uint8)
+    if packed.shape[0] < 2:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty.copy(), np.zeros(0)
-    if packed.shape[1] % 8:
-        pad = 8 - packed.shape[1] % 8
-        packed = np.concatenate([packed, np.zeros((n, pad), dtype=np.uint8)], axis=1)
-    words = packed.view(np.uint64)
-    counts = np.bitwise_count(packed).sum(axis=1, dtype=np.int64)
-    order = np.argsort(counts, kind="stable")
-    w = words[order]
-    c = counts[order]
-    out_i, out_j, out_s = [], [], []
-    n_words = w.shape[1]
-    for s in range(0, n, block):
-        e = min(n, s + block)
-        top = c[e - 1]
-        limit = top / threshold if top > 0 else 0
-        hi = int(np.searchsorted(c, limit, side="right"))
-        hi = max(hi, e)
-        cand = w[s:hi]
-        common = np.zeros((e - s, hi - s), dtype=np.int64)
-        for k in range(n_words):
-            common += np.bitwise_count(w[s:e, k][:, None] & cand[:, k][None, :])
-        union = c[s:e, None] + c[None, s:hi] - common
-        with np.errstate(divide="ignore", invalid="ignore"):
-            sim = np.where(union > 0, common / np.where(union > 0, union, 1), 0.0)
-        ii, jj = np.nonzero(sim >= threshold)
-        keep = jj + s > ii + s
-        ii, jj = ii[keep] + s, jj[keep] + s
-        out_i.append(order[ii])
-        out_j.append(order[jj])
-        out_s.append(sim[ii - s, jj - s])
-    i = np.concatenate(out_i)
-    j = np.concatenate(out_j)
-    sim = np.concatenate(out_s)
-    swap = i > j
-    i, j = np.where(swap, j, i), np.where(swap, i, j)
-    return i.astype(np.int64), j.astype(np.int64), sim
-
-
-def _tanimoto_of(packed: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    counts = np.bitwise_count(packed).sum(axis=1, dtype=np.int64)
-    common = np.bitwise_count(packed[i] & packed[j]).sum(axis=1, dtype=np.int64)
-    union = counts[i] + counts[j] - common
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(union > 0, common / np.where(union > 0, union, 1), 0.0)
+    index = _index(packed)
+    return index.pairs(threshold, n_jobs=n_jobs, max_pairs=sys.maxsize, block=block)
 
 
 def _levenshtein_pairs(strings: list[str], threshold: float, n_jobs: int, block: int = 512):
@@ -294,10 +277,11 @@ def moleculeace_cliffs(
             is_concentration,
         )
 
+    whole_index, scaf_index = _index(whole), _index(scaf)
     cand = []
     for i, j, _s in (
-        similar_pairs(whole, similarity),
-        similar_pairs(scaf, similarity),
+        _all_pairs(whole_index, similarity, n_jobs),
+        _all_pairs(scaf_index, similarity, n_jobs),
         _levenshtein_pairs(strings, similarity, n_jobs),
     ):
         keep = fc_of(i, j) > potency_fold
@@ -305,8 +289,8 @@ def moleculeace_cliffs(
     both = np.concatenate(cand) if cand else np.zeros((0, 2), dtype=np.int64)
     both = np.unique(both, axis=0) if len(both) else both.reshape(0, 2)
     i, j = both[:, 0].astype(np.int64), both[:, 1].astype(np.int64)
-    tani = _tanimoto_of(whole, i, j)
-    stani = _tanimoto_of(scaf, i, j)
+    tani = whole_index.similarity_of(i, j)
+    stani = scaf_index.similarity_of(i, j)
     lev = _levenshtein_sim(strings, i, j)
     pairs = pd.DataFrame(
         {
@@ -504,7 +488,7 @@ def activity_cliffs(
         ``sali`` frames: ``pairs`` (rank, row_1, row_2, id_1, id_2, similarity,
         p_activity_1, p_activity_2, delta_p, sali; sorted by SALI, highest first) and
         ``same_fingerprint`` (row_1, row_2, id_1, id_2, p_activity_1, p_activity_2, delta_p:
-        pairs with similarity 1, whose SALI is undefined).
+        pairs with similarity 1, whose SALI is undefined; sorted by row_1, row_2).
         ``mmp`` frames: ``pairs`` (the ``mmp`` analytic's pair columns with activity, filtered
         to |delta| >= min_delta, sorted by |delta|).
     """
@@ -544,7 +528,7 @@ def activity_cliffs(
     if definition == "moleculeace":
         result = _run_moleculeace(data, scale, similarity, potency_fold, smiles_column, workers)
     elif definition == "sali":
-        result = _run_sali(data, scale, threshold, min_sali, top)
+        result = _run_sali(data, scale, threshold, min_sali, top, workers)
     else:
         # mmp's own parameters as given (not the resolved ones), so that the cached result of
         # batch.mmp() with the same settings is reused
@@ -660,7 +644,7 @@ def _moleculeace_on(mols_smiles, strings, raw, p, scale, similarity, potency_fol
     )
 
 
-def _run_sali(data, scale, threshold, min_sali, top):
+def _run_sali(data, scale, threshold, min_sali, top, n_jobs):
     table = data.table
     fp_rows = np.asarray(data.fingerprint_rows, dtype=np.int64)
     row_to_pos = pd.Series(np.arange(len(table)), index=table["row"].to_numpy())
@@ -670,7 +654,7 @@ def _run_sali(data, scale, threshold, min_sali, top):
     have = known & np.isfinite(scale.p_activity[safe]) if len(pos) else np.zeros(0, bool)
     fps = np.ascontiguousarray(data.fingerprints)[have]
     pos = safe[have]
-    i, j, sim = similar_pairs(fps, threshold)
+    i, j, sim = similar_pairs(fps, threshold, n_jobs=n_jobs)
     rows = table["row"].to_numpy(dtype=np.int64)
     ids = table["id"].astype("str").to_numpy()
     pi, pj = pos[i], pos[j]

@@ -5,12 +5,12 @@
 :func:`molaudit.audit` accepts.
 
 Nearest neighbours are exact: every fingerprint of ``other`` is compared with the
-reference's :class:`~molaudit.analytics.similarity.search.FingerprintIndex` by a cache-blocked
-numba kernel (a tile of 1,024 reference fingerprints stays in L2 while a block of 64 popcount-
-sorted queries is compared with it; a tile is skipped for a query when the popcount bound
-``min(a, b) / max(a, b)`` of the tile is below the query's best similarity so far). Tanimoto is
-``c / (a + b - c)`` in float64 like RDKit's ``BulkTanimotoSimilarity``; ties go to the lowest
-reference row.
+reference's :class:`~molaudit.analytics.similarity.index.FingerprintIndex` by the engine's
+cache-blocked numba kernel (``FingerprintIndex.nearest_of``: a tile of 1,024 reference
+fingerprints stays in L2 while a block of 64 popcount-sorted queries is compared with it; a
+tile is skipped for a query when the popcount bound ``min(a, b) / max(a, b)`` of the tile is
+below the query's best similarity so far). Tanimoto is ``c / (a + b - c)`` in float64 like
+RDKit's ``BulkTanimotoSimilarity``; ties go to the lowest reference row.
 """
 
 from __future__ import annotations
@@ -18,14 +18,12 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import numba
 import numpy as np
 import pandas as pd
 
 from molaudit.analytics._base import AnalyticInput, AnalyticResult
 from molaudit.analytics.dedup import LEVELS
-from molaudit.analytics.similarity.index import FingerprintIndex, _thread_map, n_threads
-from molaudit.analytics.similarity.kernels import _bound, _common, _tanimoto
+from molaudit.analytics.similarity.index import FingerprintIndex
 from molaudit.schema import PROPERTY_COLUMNS
 
 __all__ = [
@@ -52,9 +50,6 @@ SCAFFOLD_COLUMNS = ("scaffold", "status", "batch", "n", "rows")
 THRESHOLDS = (0.9, 0.7)
 HIST_BINS = 20
 
-_TILE = 1024
-_BLOCK = 64
-
 
 class ComparisonResult(AnalyticResult):
     """An :class:`AnalyticResult` named ``compare`` with a notebook view (:meth:`show`)."""
@@ -66,104 +61,17 @@ class ComparisonResult(AnalyticResult):
         return CompareView(self)
 
 
-@numba.njit(nogil=True, cache=True)
-def _top1_tiled(qwords, qcounts, qa, qb, words, counts, rows, tile, home, out_pos, out_sim):
-    """Best reference position for queries qa..qb-1 (popcount-sorted), exact.
-
-    ``out_sim`` starts at -1 and ``out_pos`` at -1; ties go to the lowest ``rows`` value.
-    (A per-word popcount bound, ``sum_w min(a_w, b_w)`` common bits at most, rejects ~90% of
-    MOSES candidates but was measured no faster: it costs as much as the exact count.)
-    """
-    n = words.shape[0]
-    n_tiles = (n + tile - 1) // tile
-    for step in range(2 * n_tiles):
-        if step == 0:
-            t = home
-        elif step % 2 == 1:
-            t = home + (step + 1) // 2
-        else:
-            t = home - step // 2
-        if t < 0 or t >= n_tiles:
-            continue
-        t0 = t * tile
-        t1 = min(t0 + tile, n)
-        cmin = counts[t0]
-        cmax = counts[t1 - 1]
-        for i in range(qa, qb):
-            qc = qcounts[i]
-            best = out_sim[i]
-            if qc < cmin:
-                b = _bound(qc, cmin)
-            elif qc > cmax:
-                b = _bound(qc, cmax)
-            else:
-                b = 1.0
-            if b < best:
-                continue
-            q = qwords[i]
-            bp = out_pos[i]
-            for c in range(t0, t1):
-                s = _tanimoto(qc, counts[c], _common(q, words, c))
-                if s > best or (s == best and rows[c] < rows[bp]):
-                    best = s
-                    bp = c
-            out_sim[i] = best
-            out_pos[i] = bp
-
-
 def nearest_reference(
     index: FingerprintIndex, queries: np.ndarray, *, n_jobs: int | None = -1
 ) -> tuple[np.ndarray, np.ndarray]:
     """Most similar fingerprint of ``index`` for every query fingerprint (exact top-1).
 
-    Parameters
-    ----------
-    index : FingerprintIndex
-        The reference.
-    queries : numpy.ndarray
-        ``uint8 (m, n_bits // 8)`` packed query fingerprints (same size as the index).
-    n_jobs : int, optional
-        Threads (joblib convention).
-
-    Returns
-    -------
-    tuple of numpy.ndarray
-        ``(rows, similarities)``, both ``(m,)``: the reference input row of the nearest
-        fingerprint (lowest row on ties; -1 when the index is empty) and the Tanimoto
-        similarity (NaN when the index is empty).
+    The Tanimoto engine's :meth:`FingerprintIndex.nearest_of
+    <molaudit.analytics.similarity.index.FingerprintIndex.nearest_of>` (same parameters;
+    returns ``(rows, similarities)``: the nearest reference input row, lowest on ties, and
+    its Tanimoto similarity).
     """
-    queries = np.ascontiguousarray(queries, dtype=np.uint8)
-    m = queries.shape[0]
-    if queries.ndim != 2 or (m and queries.shape[1] * 8 != index.n_bits):
-        raise ValueError(
-            f"queries must be (m, {index.n_bits // 8}) packed fingerprints like the index, "
-            f"got shape {queries.shape}"
-        )
-    out_rows = np.full(m, -1, dtype=np.int64)
-    out_sim = np.full(m, np.nan)
-    if m == 0 or len(index) == 0:
-        return out_rows, out_sim
-    qwords = queries.view(np.uint64)
-    qcounts = np.bitwise_count(qwords).sum(axis=1, dtype=np.int64)
-    order = np.argsort(qcounts, kind="stable")
-    qw = np.ascontiguousarray(qwords[order])
-    qc = np.ascontiguousarray(qcounts[order])
-    pos = np.full(m, -1, dtype=np.int64)
-    sim = np.full(m, -1.0)
-    n_tiles = (len(index) + _TILE - 1) // _TILE
-
-    def run(span: tuple[int, int]) -> None:
-        a, b = span
-        mid = int(qc[(a + b) // 2])
-        home = min(int(np.searchsorted(index.counts, mid)) // _TILE, n_tiles - 1)
-        _top1_tiled(qw, qc, a, b, index.words, index.counts, index.sorted_rows, _TILE, home, pos,
-                    sim)  # fmt: skip
-
-    spans = [(a, min(a + _BLOCK, m)) for a in range(0, m, _BLOCK)]
-    _thread_map(run, spans, n_threads(n_jobs))
-    out_rows[order] = index.sorted_rows[pos]
-    out_sim[order] = sim
-    return out_rows, out_sim
+    return index.nearest_of(queries, n_jobs=n_jobs)
 
 
 def _lookup(table: pd.DataFrame, rows: np.ndarray, column: str) -> np.ndarray:

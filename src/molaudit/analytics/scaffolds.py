@@ -4,12 +4,16 @@ The Murcko scaffold of each molecule comes from the audit (``table["murcko_scaff
 scaffold of the standardized parent); the generic scaffold (every atom carbon, every bond single,
 exocyclic atoms stripped again) is computed once per *unique* Murcko scaffold, because the
 generic scaffold is a function of the Murcko scaffold alone. At 100k MOSES molecules that is
-~25k scaffolds instead of 100k molecules.
+~25k scaffolds instead of 100k molecules. :func:`generic_of_murcko` writes the all-carbon graph
+straight from the Murcko SMILES text and canonicalizes it (~80 us instead of ~550 us through
+RDKit's Python ``MakeScaffoldGeneric``), with the same SMILES for every input; inputs it cannot
+vouch for take RDKit's own path.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from typing import Any
@@ -24,6 +28,7 @@ from molaudit.analytics.params import Param
 from molaudit.run.parallel import parallel_map
 
 __all__ = [
+    "generic_of_murcko",
     "generic_scaffold",
     "murcko_scaffold",
     "murcko_scaffolds",
@@ -37,6 +42,11 @@ _KIND_PARAM = ("both", "murcko", "generic")
 # Below this many items the start-up of worker processes costs more than it saves.
 _PARALLEL_MIN_ITEMS = 4000
 _CHUNK = 2000
+# The generic scaffold of one unique Murcko scaffold costs ~80 us on the fast route, so a pool
+# pays off only for many more of them: 24.7k (100k MOSES) took 2.0 s in process and 2.6 s on
+# two warm workers (plus 2-4 s to start them); chunks stay large so that few are shipped.
+_GENERIC_PARALLEL_MIN_ITEMS = 60_000
+_GENERIC_CHUNK = 20_000
 
 
 def murcko_scaffold(smiles: str) -> str | None:
@@ -93,15 +103,134 @@ def generic_scaffold(scaffold_smiles: str) -> str | None:
 
 
 def _generic_of_murcko(scaffold_smiles: str) -> str | None:
-    """:func:`generic_scaffold` of a SMILES that already is a Murcko scaffold (one step less)."""
+    """:func:`generic_scaffold` of a SMILES that already is a Murcko scaffold (one step less).
+
+    The reference path (RDKit's ``MakeScaffoldGeneric``, ~0.4 ms); :func:`generic_of_murcko`
+    takes it only where its faster route is not provably the same. Where RDKit raises (a
+    carbon with five bonds: a skeleton atom with more than four ring or linker neighbours) the
+    generic scaffold is the Murcko scaffold itself rather than a failed analytic.
+    """
     if scaffold_smiles == "":
         return ""
     with rdBase.BlockLogs():
         mol = Chem.MolFromSmiles(scaffold_smiles)
         if mol is None:
             return None
-        generic = MurckoScaffold.MakeScaffoldGeneric(mol)
+        try:
+            generic = MurckoScaffold.MakeScaffoldGeneric(mol)
+        except Chem.MolSanitizeException:
+            return scaffold_smiles
         return Chem.MolToSmiles(MurckoScaffold.GetScaffoldForMol(generic))
+
+
+# The all-carbon text is made with three plain substitutions: bracket atoms, then the other
+# atom symbols become 'C', then bond symbols go (every bond single). Ring-closure digits,
+# branches and '.' stay, so the graph is the Murcko scaffold's.
+_BRACKET = re.compile(r"\[[^\]]*\]")
+_ORGANIC = re.compile(r"Cl|Br|[BNOSPFIbcnosp*]")
+_BOND = re.compile(r"[-=#$:/\\]")
+_GENERIC_TEXT = re.compile(r"[C0-9%().]*")
+# Atoms with one neighbour, read off the grammar: one with no ring closure that ends a branch,
+# a fragment or the string (its neighbour is the atom before it), and the first atom of a
+# fragment followed directly by the next atom.
+_LAST_TERMINAL = re.compile(r"(?<=[C0-9()])C(?=[).]|$)")
+_FIRST_TERMINAL = re.compile(r"(?:^|(?<=\.))C(?=C)")
+_EMPTY_BRANCH = re.compile(r"\(\)")
+_LOW_DEGREE = Chem.MolFromSmarts("[D0,D1]")
+
+
+def _generic_text(scaffold_smiles: str) -> str | None:
+    """The Murcko SMILES rewritten as its all-carbon, all-single-bond graph (not canonical).
+
+    Atoms with one neighbour (the exocyclic atoms a Murcko scaffold keeps, ``O=`` in
+    ``O=C1CCCC1``) are stripped from the text, repeatedly: a generic scaffold has none, and
+    removing them one at a time leaves the same rings and linkers (``GetScaffoldForMol`` runs
+    anyway if any remain, see :func:`_canonical_generic`).
+
+    None where the rewrite might not be the graph ``MakeScaffoldGeneric`` builds: bracket atoms
+    other than ``[nH]`` may carry what it keeps (radicals, atom maps) or be hydrogens (which
+    it removes), so those SMILES are parsed and checked first; anything unexpected left in the
+    text (a dative bond, a two-letter aromatic symbol) also gives None.
+    """
+    brackets = _BRACKET.findall(scaffold_smiles)
+    if any(b != "[nH]" for b in brackets):
+        with rdBase.BlockLogs():
+            mol = Chem.MolFromSmiles(scaffold_smiles)
+        if mol is None or any(
+            a.GetNumRadicalElectrons() or a.GetAtomMapNum() or a.GetAtomicNum() == 1
+            for a in mol.GetAtoms()
+        ):
+            return None
+    text = _BRACKET.sub("C", scaffold_smiles) if brackets else scaffold_smiles
+    text = _BOND.sub("", _ORGANIC.sub("C", text))
+    if not _GENERIC_TEXT.fullmatch(text):
+        return None
+    while True:
+        pruned = _LAST_TERMINAL.sub("", text)
+        pruned = _EMPTY_BRANCH.sub("", _FIRST_TERMINAL.sub("", pruned))
+        if pruned == text:
+            return text
+        text = pruned
+
+
+def _canonical_generic(text: str) -> str | None:
+    """Canonical generic scaffold of an all-carbon text from :func:`_generic_text`.
+
+    Parses without the full sanitization (there is nothing aromatic or charged to perceive)
+    and skips the second Murcko step when no atom has fewer than two neighbours (the graph
+    then is its own scaffold). None where the graph is not a valid all-carbon molecule.
+    """
+    mol = Chem.MolFromSmiles(text, sanitize=False)
+    if mol is None:
+        return None
+    try:
+        mol.UpdatePropertyCache(strict=True)
+    except Chem.MolSanitizeException:
+        return None
+    Chem.GetSymmSSSR(mol)
+    if mol.HasSubstructMatch(_LOW_DEGREE):
+        mol = MurckoScaffold.GetScaffoldForMol(mol)
+    return Chem.MolToSmiles(mol)
+
+
+def generic_of_murcko(scaffold_smiles: Sequence[str]) -> list[str | None]:
+    """Generic scaffolds of Murcko scaffold SMILES, ~4x faster than ``MakeScaffoldGeneric``.
+
+    Equal to ``MolToSmiles(GetScaffoldForMol(MakeScaffoldGeneric(MolFromSmiles(s))))`` for
+    every input where that does not raise (tested on the 24.7k Murcko scaffolds of 100k MOSES
+    molecules and on hand-made hard cases): the all-carbon graph, exocyclic atoms already
+    stripped, is written directly as SMILES text (see :func:`_generic_text`), identical texts
+    are parsed once, and every input the fast route cannot vouch for goes through RDKit's own
+    path. Where RDKit raises because an exocyclic ``=O`` makes a skeleton atom five-connected
+    (``C1CC[S]2(=O)(CC1)CCCC2``), the stripped skeleton is the answer (``C1CCC2(CC1)CCCC2``);
+    a skeleton atom with five ring or linker bonds keeps the Murcko scaffold.
+
+    Parameters
+    ----------
+    scaffold_smiles : sequence of str
+        Murcko scaffold SMILES (``''`` for acyclic molecules).
+
+    Returns
+    -------
+    list of str or None
+        Canonical generic scaffold SMILES per input, ``''`` for ``''``, None where the
+        scaffold SMILES does not parse.
+    """
+    texts = [_generic_text(s) if s else None for s in scaffold_smiles]
+    done: dict[str, str | None] = {}
+    out: list[str | None] = []
+    with rdBase.BlockLogs():
+        for smi, text in zip(scaffold_smiles, texts, strict=True):
+            if not smi:
+                out.append("")
+                continue
+            value = None
+            if text is not None:
+                if text not in done:
+                    done[text] = _canonical_generic(text)
+                value = done[text]
+            out.append(value if value is not None else _generic_of_murcko(smi))
+    return out
 
 
 def shannon_entropy(counts: Iterable[int] | np.ndarray) -> float:
@@ -133,12 +262,24 @@ def _map_chunked(
     scheduler: Any = None,
 ) -> list[str | None]:
     """``[func(x) for x in items]``, in chunks on the batch's backend when it is worth it."""
-    if n_jobs == 1 or len(items) < _PARALLEL_MIN_ITEMS or backend == "sequential":
-        return [func(x) for x in items]
-    chunks = [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)]
-    parts = parallel_map(
-        partial(_apply, func), chunks, n_jobs=n_jobs, backend=backend, scheduler=scheduler
-    )
+    return _map_batched(partial(_apply, func), items, n_jobs, backend, scheduler)
+
+
+def _map_batched(
+    func: Callable[[Sequence[str]], list[str | None]],
+    items: Sequence[str],
+    n_jobs: int,
+    backend: str,
+    scheduler: Any = None,
+    *,
+    min_items: int = _PARALLEL_MIN_ITEMS,
+    chunk: int = _CHUNK,
+) -> list[str | None]:
+    """``func(items)`` for a ``func`` of a list, in chunks on the batch's backend if worth it."""
+    if n_jobs == 1 or len(items) < min_items or backend == "sequential":
+        return func(items)
+    chunks = [items[i : i + chunk] for i in range(0, len(items), chunk)]
+    parts = parallel_map(func, chunks, n_jobs=n_jobs, backend=backend, scheduler=scheduler)
     return [x for part in parts for x in part]
 
 
@@ -318,7 +459,9 @@ def scaffolds(data: AnalyticInput, *, kind: str = "both") -> AnalyticResult:
         ``median_activity`` and ``n_activity`` (members with a value; NaN and 0 without
         activity).
         ``frames["members"]``: one row per molecule, by input row: ``row``, ``id``,
-        ``murcko_scaffold``, ``generic_scaffold``.
+        ``murcko_scaffold``, ``generic_scaffold`` (the Murcko scaffold itself where the
+        skeleton has an atom with more than four ring or linker neighbours, which no carbon
+        can have).
         ``summary``: ``n_molecules``, ``n_error_rows``, ``n_acyclic``, ``n_unassigned`` and per
         kind ``<kind>_n_scaffolds``, ``<kind>_n_singletons``, ``<kind>_largest_family``,
         ``<kind>_entropy_bits`` (Shannon entropy of the scaffold distribution in bits) and
@@ -352,8 +495,14 @@ def scaffolds(data: AnalyticInput, *, kind: str = "both") -> AnalyticResult:
     members["murcko_scaffold"] = murcko_values
     if "generic" in kinds:
         unique = sorted(set(murcko_values))
-        computed = _map_chunked(
-            _generic_of_murcko, unique, data.n_jobs, data.backend, data.scheduler
+        computed = _map_batched(
+            generic_of_murcko,
+            unique,
+            data.n_jobs,
+            data.backend,
+            data.scheduler,
+            min_items=_GENERIC_PARALLEL_MIN_ITEMS,
+            chunk=_GENERIC_CHUNK,
         )
         generic_of = dict(zip(unique, computed, strict=True))
         generic = np.array([generic_of[s] for s in murcko_values], dtype=object)

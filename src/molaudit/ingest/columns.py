@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -70,6 +71,17 @@ ACTIVITY_NAMES = (
     "y",
 )
 ACTIVITY_WORDS = ("pchembl", "ic50", "ec50", "activity", "potency", "affinity", "pki", "pkd")
+
+__all__ = [
+    "ColumnChoice",
+    "choose_columns",
+    "detect_activity",
+    "detect_id",
+    "detect_smiles",
+    "infer_units",
+    "parse_activity",
+    "resolve",
+]
 
 _QUALIFIED = re.compile(r"^\s*(<=|>=|<|>|~|=)?\s*([-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?)\s*$")
 _MISSING = {"", "na", "n/a", "nan", "none", "null", "-", "nd", "n.d."}
@@ -159,6 +171,90 @@ def detect_activity(frame: pd.DataFrame, exclude: set[str]) -> str | None:
         if non_empty and np.isfinite(values).sum() >= 0.5 * non_empty:
             return column
     return None
+
+
+@dataclass(frozen=True)
+class ColumnChoice:
+    """The columns of one input table, chosen once per batch by :func:`choose_columns`.
+
+    Attributes
+    ----------
+    smiles, id, activity : str or None
+        Column names in the input frame (``smiles`` is None for molblock inputs).
+    activity_units : str or None
+        Units of the activity column: as given, else inferred from its name, else None.
+    notes : tuple of str
+        One note per column that was detected rather than named.
+    """
+
+    smiles: str | None
+    id: str | None
+    activity: str | None
+    activity_units: str | None
+    notes: tuple[str, ...]
+
+
+def choose_columns(
+    frame: pd.DataFrame,
+    *,
+    smiles_col: str | None = None,
+    id_col: str | None = None,
+    activity_col: str | None = None,
+    activity_units: str | None = None,
+    needs_smiles: bool = True,
+    structure_col: str | None = None,
+) -> ColumnChoice:
+    """Every column decision of a batch, in one call: SMILES, ID, activity and its units.
+
+    A named column must exist (:func:`resolve` raises with a suggestion); a column not named
+    is detected by the module's rules. An ID or activity column named explicitly as absent
+    is never guessed.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The input columns.
+    smiles_col, id_col, activity_col : str, optional
+        Columns named by the user.
+    activity_units : str, optional
+        Units given by the user (else inferred from the activity column's name).
+    needs_smiles : bool
+        False for inputs whose structures are molblocks (SD files, Mols): no SMILES column.
+    structure_col : str, optional
+        A column that holds the structures in another form (a Mol column): never an ID or
+        activity column.
+
+    Raises
+    ------
+    ColumnNotFoundError
+        A named column does not exist, or no SMILES column is found where one is needed.
+    """
+    notes: list[str] = []
+    smiles = None
+    if needs_smiles:
+        smiles = resolve(frame, smiles_col, "SMILES")
+        if smiles is None:
+            smiles = detect_smiles(frame)
+            if smiles is None:
+                raise ColumnNotFoundError(
+                    "no SMILES column found: name one with smiles_col= (columns: "
+                    + ", ".join(map(repr, list(frame.columns)[:20]))
+                    + ")"
+                )
+            notes.append(f"SMILES column {smiles!r} (detected)")
+    taken = {c for c in (smiles, structure_col) if c is not None}
+    ident = resolve(frame, id_col, "ID")
+    if ident is None and id_col is None:
+        ident = detect_id(frame, exclude=taken)
+        if ident is not None:
+            notes.append(f"ID column {ident!r} (detected)")
+    activity = resolve(frame, activity_col, "activity")
+    if activity is None and activity_col is None:
+        activity = detect_activity(frame, exclude=taken | {ident or ""})
+        if activity is not None:
+            notes.append(f"activity column {activity!r} (detected)")
+    units = activity_units or infer_units(activity, frame.columns)
+    return ColumnChoice(smiles, ident, activity, units, tuple(notes))
 
 
 def parse_activity(values: pd.Series) -> tuple[np.ndarray, list[str]]:

@@ -20,7 +20,6 @@ import numpy as np
 import pandas as pd
 from rdkit import Chem
 
-from molaudit.errors import ColumnNotFoundError
 from molaudit.ingest import columns as cols
 from molaudit.ingest.stream import (
     StructureColumn,
@@ -75,6 +74,10 @@ class InputTable:
         Where the batch came from (path, or a description of the object).
     notes : list of str
         What was detected or worked around (column choices, encoding fallback, ...).
+    activity_units : str or None
+        Units of the activity column: as given, else inferred from its name, else None.
+    digest : str or None
+        :meth:`content_digest`, computed by :func:`read_input` as the last step of the read.
     """
 
     frame: pd.DataFrame
@@ -85,13 +88,20 @@ class InputTable:
     activity_col: str | None = None
     source: str = ""
     notes: list[str] = field(default_factory=list)
+    activity_units: str | None = None
+    digest: str | None = None
 
     def content_digest(self) -> str:
-        """Digest of everything the batch result depends on in the input.
+        """Digest of everything the batch result depends on in the input (kept in ``digest``).
 
         Columns are hashed a slice at a time (Arrow-backed text straight from its buffers), so
         a 1M-row table costs no whole-table temporaries.
         """
+        if self.digest is None:
+            self.digest = self._hash()
+        return self.digest
+
+    def _hash(self) -> str:
         h = hashlib.blake2b(digest_size=16)
         h.update(repr((self.kind, self.smiles_col, self.id_col, self.activity_col)).encode())
         h.update(repr([str(c) for c in self.frame.columns]).encode())
@@ -107,12 +117,16 @@ def read_input(
     id_col: str | None = None,
     activity_col: str | None = None,
     mol_col: str | None = None,
+    activity_units: str | None = None,
 ) -> InputTable:
-    """Coerce ``data`` into an :class:`InputTable`, detecting columns that were not named.
+    """Coerce ``data`` into an :class:`InputTable`: read, choose the columns, hash; once.
 
     A DataFrame column of RDKit Mols (named by ``mol_col``, or detected when no ``smiles_col``
     is given) is audited from the Mols; a list of Mols keeps ``_Name`` and every other Mol
-    property as text columns, as RDKit's ``PandasTools`` does.
+    property as text columns, as RDKit's ``PandasTools`` does. The columns (and the activity
+    units, when not given) are chosen by one call of
+    :func:`molaudit.ingest.columns.choose_columns`; the content digest (the input's part of
+    the batch key) is computed before returning.
 
     Raises
     ------
@@ -125,8 +139,18 @@ def read_input(
     ValueError
         The file is empty, unreadable, or bigger than allowed when decompressed.
     """
+    named = {"smiles_col": smiles_col, "id_col": id_col, "activity_col": activity_col,
+             "activity_units": activity_units}  # fmt: skip
+    table = _read(data, named, mol_col)
+    table.content_digest()
+    return table
+
+
+def _read(data: Any, named: dict[str, str | None], mol_col: str | None) -> InputTable:
+    smiles_col, id_col, activity_col = named["smiles_col"], named["id_col"], named["activity_col"]
+    units = named["activity_units"]
     if isinstance(data, str | os.PathLike):
-        return _read_path(Path(data), smiles_col, id_col, activity_col)
+        return _read_path(Path(data), smiles_col, id_col, activity_col, units)
     if isinstance(data, pd.DataFrame):
         return _from_frame(
             data.reset_index(drop=True),
@@ -135,6 +159,7 @@ def read_input(
             activity_col,
             f"DataFrame ({len(data)} rows)",
             mol_col=mol_col,
+            activity_units=units,
         )
     if isinstance(data, pd.Series):
         name = str(data.name) if data.name is not None else "smiles"
@@ -143,7 +168,12 @@ def read_input(
             frame.insert(0, "id", data.index.astype(str).to_numpy())
             id_col = id_col or "id"
         return _from_frame(
-            frame, smiles_col or name, id_col, activity_col, f"Series ({len(data)} rows)"
+            frame,
+            smiles_col or name,
+            id_col,
+            activity_col,
+            f"Series ({len(data)} rows)",
+            activity_units=units,
         )
     if isinstance(data, list | tuple | np.ndarray):
         items = list(data)
@@ -152,14 +182,16 @@ def read_input(
             and all(isinstance(x, Chem.Mol) or x is None for x in items)
             and any(isinstance(x, Chem.Mol) for x in items)
         ):
-            return _from_mols(items)
+            return _from_mols(items, id_col, activity_col, units)
         bad = [type(x).__name__ for x in items if not (x is None or isinstance(x, str))]
         if bad:
             raise TypeError(
                 f"a list input must hold SMILES strings or RDKit Mol objects, got {bad[0]}"
             )
         frame = pd.DataFrame({"smiles": pd.Series(items, dtype=object)})
-        return _from_frame(frame, "smiles", None, None, f"list ({len(items)} SMILES)")
+        return _from_frame(
+            frame, "smiles", None, None, f"list ({len(items)} SMILES)", activity_units=units
+        )
     raise TypeError(
         "data must be a DataFrame, a Series or list of SMILES, a list of RDKit Mol, or a path "
         f"to a CSV/TSV/SMI/SDF/XLSX file; got {type(data).__name__}"
@@ -176,50 +208,75 @@ def _from_frame(
     *,
     from_file: bool = False,
     mol_col: str | None = None,
+    activity_units: str | None = None,
 ) -> InputTable:
     notes = list(notes or [])
     frame.columns = [str(c) for c in frame.columns]
     if mol_col is not None:
-        return _from_mol_column(
-            frame, cols.resolve(frame, mol_col, "Mol"), id_col, activity_col, source, notes
-        )
-    if smiles_col is None and not from_file:
-        found = [
-            str(c) for i, c in enumerate(frame.columns) if is_mol_column(frame.iloc[:, i])
-        ]
+        mol_col = cols.resolve(frame, mol_col, "Mol")
+    elif smiles_col is None and not from_file:
+        found = [str(c) for i, c in enumerate(frame.columns) if is_mol_column(frame.iloc[:, i])]
         if found:
             notes.append(f"RDKit Mol column {found[0]!r} (detected)")
-            return _from_mol_column(frame, found[0], id_col, activity_col, source, notes)
-    smiles = cols.resolve(frame, smiles_col, "SMILES")
-    if smiles is None:
-        smiles = cols.detect_smiles(frame)
-        if smiles is None:
-            raise ColumnNotFoundError(
-                "no SMILES column found: name one with smiles_col= (columns: "
-                + ", ".join(map(repr, list(frame.columns)[:20]))
-                + ")"
-            )
-        notes.append(f"SMILES column {smiles!r} (detected)")
-    ident = cols.resolve(frame, id_col, "ID")
-    if ident is None and id_col is None:
-        ident = cols.detect_id(frame, exclude={smiles})
-        if ident is not None:
-            notes.append(f"ID column {ident!r} (detected)")
-    activity = cols.resolve(frame, activity_col, "activity")
-    if activity is None and activity_col is None:
-        activity = cols.detect_activity(frame, exclude={smiles, ident or ""})
-        if activity is not None:
-            notes.append(f"activity column {activity!r} (detected)")
+            mol_col = found[0]
+    blocks: list[str | None] | None = None
+    if mol_col is not None:
+        frame, blocks = _mol_column(frame, mol_col)
+    named = (smiles_col, id_col, activity_col, activity_units)
+    choice = _choose(frame, named, needs_smiles=mol_col is None, structure_col=mol_col)
+    if blocks is not None:
+        return _table(frame, blocks, "molblock", choice, source, notes)
     structures: Sequence[str | None]
     if from_file:
         # file columns are all text: a view on the column instead of a second copy as a list
-        structures = StructureColumn(frame[smiles])
+        structures = StructureColumn(frame[choice.smiles])
     else:
         structures = [
             None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
-            for v in frame[smiles].tolist()
+            for v in frame[choice.smiles].tolist()
         ]
-    return InputTable(frame, structures, "smiles", smiles, ident, activity, source, notes)
+    return _table(frame, structures, "smiles", choice, source, notes)
+
+
+def _choose(
+    frame: pd.DataFrame,
+    named: tuple[str | None, str | None, str | None, str | None],
+    *,
+    needs_smiles: bool = False,
+    structure_col: str | None = None,
+) -> cols.ColumnChoice:
+    """The one column decision of the batch (``named``: SMILES, ID, activity, units)."""
+    smiles_col, id_col, activity_col, units = named
+    return cols.choose_columns(
+        frame,
+        smiles_col=smiles_col,
+        id_col=id_col,
+        activity_col=activity_col,
+        activity_units=units,
+        needs_smiles=needs_smiles,
+        structure_col=structure_col,
+    )
+
+
+def _table(
+    frame: pd.DataFrame,
+    structures: Sequence[str | None],
+    kind: str,
+    choice: cols.ColumnChoice,
+    source: str,
+    notes: list[str],
+) -> InputTable:
+    return InputTable(
+        frame,
+        structures,
+        kind,
+        choice.smiles,
+        choice.id,
+        choice.activity,
+        source,
+        [*notes, *choice.notes],
+        choice.activity_units,
+    )
 
 
 def _molblock(mol: Chem.Mol | None) -> str | None:
@@ -255,38 +312,21 @@ def is_mol_column(values: pd.Series) -> bool:
     return bool(sample) and all(isinstance(v, Chem.Mol) for v in sample)
 
 
-def _from_mols(mols: list[Chem.Mol | None]) -> InputTable:
-    structures = [_molblock(m) for m in mols]
+def _from_mols(
+    mols: list[Chem.Mol | None],
+    id_col: str | None = None,
+    activity_col: str | None = None,
+    activity_units: str | None = None,
+) -> InputTable:
     columns = _mol_properties(mols)
     frame = pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in columns.items()})
-    notes: list[str] = []
-    ident = cols.detect_id(frame, exclude=set())
-    if ident is None and any(columns["_Name"]):
-        ident = "_Name"
-    activity = cols.detect_activity(frame, exclude={ident or ""})
-    if activity is not None:
-        notes.append(f"activity column {activity!r} (detected)")
-    return InputTable(
-        frame,
-        structures,
-        "molblock",
-        None,
-        ident,
-        activity,
-        f"list ({len(mols)} RDKit Mol)",
-        notes,
-    )
+    choice = _choose(frame, (None, id_col, activity_col, activity_units))
+    structures = [_molblock(m) for m in mols]
+    return _table(frame, structures, "molblock", choice, f"list ({len(mols)} RDKit Mol)", [])
 
 
-def _from_mol_column(
-    frame: pd.DataFrame,
-    mol_col: str,
-    id_col: str | None,
-    activity_col: str | None,
-    source: str,
-    notes: list[str],
-) -> InputTable:
-    """A DataFrame whose ``mol_col`` holds RDKit Mols: audited from the Mols themselves.
+def _mol_column(frame: pd.DataFrame, mol_col: str) -> tuple[pd.DataFrame, list[str | None]]:
+    """A DataFrame whose ``mol_col`` holds RDKit Mols: ``(frame, molblocks)``.
 
     The Mol column is replaced in the table by the Mols' SMILES (a table of text and numbers
     can be cached and exported; the structures audited are the molblocks, so nothing is lost).
@@ -302,17 +342,7 @@ def _from_mol_column(
     frame[mol_col] = pd.Series(
         [Chem.MolToSmiles(m) if m is not None else None for m in mols], dtype=object
     )
-    ident = cols.resolve(frame, id_col, "ID")
-    if ident is None and id_col is None:
-        ident = cols.detect_id(frame, exclude={mol_col})
-        if ident is not None:
-            notes.append(f"ID column {ident!r} (detected)")
-    activity = cols.resolve(frame, activity_col, "activity")
-    if activity is None and activity_col is None:
-        activity = cols.detect_activity(frame, exclude={mol_col, ident or ""})
-        if activity is not None:
-            notes.append(f"activity column {activity!r} (detected)")
-    return InputTable(frame, structures, "molblock", None, ident, activity, source, notes)
+    return frame, structures
 
 
 def _suffixes(path: Path) -> tuple[str, bool]:
@@ -324,7 +354,11 @@ def _suffixes(path: Path) -> tuple[str, bool]:
 
 
 def _read_path(
-    path: Path, smiles_col: str | None, id_col: str | None, activity_col: str | None
+    path: Path,
+    smiles_col: str | None,
+    id_col: str | None,
+    activity_col: str | None,
+    activity_units: str | None = None,
 ) -> InputTable:
     if not path.exists():
         raise FileNotFoundError(
@@ -342,14 +376,17 @@ def _read_path(
             raise ImportError(
                 "reading .xlsx needs openpyxl: pip install 'molaudit[excel]'"
             ) from exc
-        return _from_frame(frame, smiles_col, id_col, activity_col, str(path))
+        return _from_frame(
+            frame, smiles_col, id_col, activity_col, str(path), activity_units=activity_units
+        )
     limit = MAX_DECOMPRESSED_BYTES
     if suffix not in {".sdf", ".sd", ".mol", ".smi", ".smiles", ".ism"} | DELIMITED:
         raise ValueError(
             f"unsupported file type {path.name!r}: use .csv, .tsv, .smi, .sdf (optionally .gz) "
             "or .xlsx"
         )
-    return _read_text_file(path, suffix, gz, limit, smiles_col, id_col, activity_col, notes)
+    named = (smiles_col, id_col, activity_col, activity_units)
+    return _read_text_file(path, suffix, gz, limit, named, notes)
 
 
 def _read_text_file(
@@ -357,17 +394,16 @@ def _read_text_file(
     suffix: str,
     gz: bool,
     limit: int,
-    smiles_col: str | None,
-    id_col: str | None,
-    activity_col: str | None,
+    named: tuple[str | None, str | None, str | None, str | None],
     notes: list[str],
 ) -> InputTable:
+    smiles_col, id_col, activity_col, units = named
     blank, tab_in_first_line = file_head(path, gz, limit)
     if blank:
         raise ValueError(f"{path} is empty")
     if suffix in {".sdf", ".sd", ".mol"}:
         frame, blocks = read_sdf(path, gz, limit, notes)
-        return _from_sdf(frame, blocks, path, id_col, activity_col, notes)
+        return _from_sdf(frame, blocks, path, id_col, activity_col, notes, units)
     if suffix in {".smi", ".smiles", ".ism"}:
         frame = read_smi(path, gz, limit, notes)
         return _from_frame(
@@ -378,6 +414,7 @@ def _read_text_file(
             str(path),
             notes,
             from_file=True,
+            activity_units=units,
         )
     # .txt: tab-separated when its first line holds a tab
     sep = "\t" if suffix in {".tsv", ".tab"} or (suffix == ".txt" and tab_in_first_line) else ","
@@ -385,7 +422,16 @@ def _read_text_file(
         frame = read_delimited(path, gz, limit, sep, notes)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise ValueError(f"{path} could not be read as {suffix[1:].upper()}: {exc}") from exc
-    return _from_frame(frame, smiles_col, id_col, activity_col, str(path), notes, from_file=True)
+    return _from_frame(
+        frame,
+        smiles_col,
+        id_col,
+        activity_col,
+        str(path),
+        notes,
+        from_file=True,
+        activity_units=units,
+    )
 
 
 def _from_sdf(
@@ -395,19 +441,10 @@ def _from_sdf(
     id_col: str | None,
     activity_col: str | None,
     notes: list[str],
+    activity_units: str | None = None,
 ) -> InputTable:
     if not blocks:
         raise ValueError(f"{path} holds no SD records")
-    ident = cols.resolve(frame, id_col, "ID")
-    if ident is None and id_col is None:
-        ident = cols.detect_id(frame, exclude=set()) or (
-            "_Name" if frame["_Name"].str.len().gt(0).any() else None
-        )
-        if ident is not None:
-            notes.append(f"ID column {ident!r} (detected)")
-    activity = cols.resolve(frame, activity_col, "activity")
-    if activity is None and activity_col is None:
-        activity = cols.detect_activity(frame, exclude={ident or ""})
-        if activity is not None:
-            notes.append(f"activity column {activity!r} (detected)")
-    return InputTable(frame, blocks, "molblock", None, ident, activity, str(path), notes)
+    # no ID column named: '_Name' (always a column here) is one of columns.ID_NAMES
+    choice = _choose(frame, (None, id_col, activity_col, activity_units))
+    return _table(frame, blocks, "molblock", choice, str(path), notes)

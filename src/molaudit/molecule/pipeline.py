@@ -378,7 +378,8 @@ def _audit(
 
     stage[0] = "checks"
     smiles = Chem.MolToSmiles(mol)
-    n_fragments = fragment_checks(mol, fired)  # molaudit.molecule.checks (parent rules)
+    # one fragment (no '.' in the canonical SMILES): no salt, solvent, mixture or complex
+    n_fragments = fragment_checks(mol, fired) if "." in smiles else 1  # parent rules
     _atom_checks(mol, fired)
     stereo_checks(mol, fired)
     _roundtrip(smiles, fired)
@@ -422,9 +423,7 @@ def _audit(
             salt_key = rdMolHash.MolHash(flat_parent, rdMolHash.HashFunction.HetAtomTautomerv2)
         scaffold = MurckoScaffold.GetScaffoldForMol(parent)
         # stereo-free, as RDKit's MurckoScaffoldSmiles: E/Z and R/S variants share a scaffold
-        murcko = (
-            Chem.MolToSmiles(scaffold, isomericSmiles=False) if scaffold.GetNumAtoms() else ""
-        )
+        murcko = Chem.MolToSmiles(scaffold, isomericSmiles=False) if scaffold.GetNumAtoms() else ""
         words = pattern_words(parent)  # one pattern fingerprint screens QED and PAINS/Brenk
         props = properties(parent, words)
         deadline.check()

@@ -30,7 +30,29 @@ def _qed_alert_screen() -> ScreenedQueries:
     return ScreenedQueries(list(QED.StructuralAlerts))
 
 
+#: Halogens: their SMARTS symbol means the element (they are never aromatic).
+_HALOGENS = {"F": 9, "Cl": 17, "Br": 35, "I": 53}
+
+
+@lru_cache(maxsize=1)
+def _qed_counted_alerts() -> dict[int, tuple[int, int]]:
+    """QED alerts that are n unbonded copies of one halogen (``F.F.F.F``): index -> (Z, n).
+
+    Such a query matches exactly when the molecule has at least n atoms of that element (any
+    n distinct atoms map to the n disconnected query atoms), so counting replaces the
+    substructure search, which tries every assignment of atoms and is slow.
+    """
+    counted = {}
+    for i, alert in enumerate(QED.StructuralAlerts):
+        parts = Chem.MolToSmarts(alert).split(".")
+        if len(parts) > 1 and len(set(parts)) == 1 and parts[0] in _HALOGENS:
+            counted[i] = (_HALOGENS[parts[0]], len(parts))
+    return counted
+
+
 def _has_hydrogen_atoms(mol: Chem.Mol) -> bool:
+    if mol.GetNumAtoms() == mol.GetNumHeavyAtoms():  # every atom heavier than H
+        return False
     return any(atom.GetAtomicNum() == 1 for atom in mol.GetAtoms())
 
 
@@ -63,7 +85,14 @@ def qed_properties(
     """
     screen = _qed_alert_screen()
     alerts_hit = QED.StructuralAlerts
-    n_alerts = sum(1 for i in screen.candidates(words) if mol.HasSubstructMatch(alerts_hit[i]))
+    counted = _qed_counted_alerts()
+    n_alerts = 0
+    for i in screen.candidates(words):
+        if i in counted:  # 'F.F.F.F': matches when there are that many atoms of the element
+            element, copies = counted[i]
+            n_alerts += sum(1 for a in mol.GetAtoms() if a.GetAtomicNum() == element) >= copies
+        elif mol.HasSubstructMatch(alerts_hit[i]):
+            n_alerts += 1
     hba = 0
     for pattern in QED.Acceptors:
         hba += len(mol.GetSubstructMatches(pattern))
@@ -140,6 +169,7 @@ def prepare_alerts() -> None:
     """Build the PAINS/Brenk catalog, its screen and the QED alert screen now (once per process)."""
     filter_catalog_queries(_catalog())
     _qed_alert_screen()
+    _qed_counted_alerts()
 
 
 def alerts(mol: Chem.Mol, words: np.ndarray | None = None) -> tuple[list[str], list[str]]:

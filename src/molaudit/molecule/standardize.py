@@ -48,10 +48,8 @@ _CONVENTIONS = "\n".join(
     [
         "//\tName\tSMIRKS",
         "Sulfoxide/sulfinyl -S+(O-)- to S=O\t[S+1;X3:1]-[O-1;X1:2]>>[S+0:1]=[O+0:2]",
-        "Imidic acid to amide 1 (ChEMBL)\t"
-        "[C:1]([OH1;D1:2])=;!@[NH1:3]>>[C:1](=[OH0:2])-[NH2:3]",
-        "Imidic acid to amide 2 (ChEMBL)\t"
-        "[C:1]([OH1;D1:2])=;!@[NH0:3]>>[C:1](=[OH0:2])-[NH1:3]",
+        "Imidic acid to amide 1 (ChEMBL)\t[C:1]([OH1;D1:2])=;!@[NH1:3]>>[C:1](=[OH0:2])-[NH2:3]",
+        "Imidic acid to amide 2 (ChEMBL)\t[C:1]([OH1;D1:2])=;!@[NH0:3]>>[C:1](=[OH0:2])-[NH1:3]",
     ]
 )
 
@@ -97,13 +95,45 @@ def _cleanup(mol: Chem.Mol) -> Chem.Mol:
     so a strong-acid counterion cannot take a proton from the drug before it is removed.
     """
     normalizer, conventions, reionizer, _u, _t = _tools()
-    work = Chem.RWMol(Chem.RemoveHs(mol))
-    work = Chem.RWMol(_disconnect_ionic_metals(work))
+    if _has_h_atoms(mol):
+        work = Chem.RWMol(Chem.RemoveHs(mol))
+    else:
+        # RemoveHs with no H atom to remove is a copy re-sanitized; ``mol`` is sanitized
+        # already and sanitization is idempotent, so the copy alone is the same molecule
+        work = Chem.RWMol(mol)
+    disconnected = _disconnect_ionic_metals(work)
+    if disconnected is not work:
+        work = Chem.RWMol(disconnected)
     normalizer.normalizeInPlace(work)
     conventions.normalizeInPlace(work)
-    if len(Chem.GetMolFrags(work)) == 1:
+    if len(Chem.GetMolFrags(work)) == 1 and _may_reionize(work):
         reionizer.reionizeInPlace(work)
     return Chem.Mol(work)
+
+
+def _has_h_atoms(mol: Chem.Mol) -> bool:
+    """True when the graph holds hydrogen atoms (not implicit H counts)."""
+    # every atom heavy (atomic number > 1): no H atom, and no need to look at each atom
+    if mol.GetNumAtoms() == mol.GetNumHeavyAtoms():
+        return False
+    return any(atom.GetAtomicNum() == 1 for atom in mol.GetAtoms())
+
+
+def _has_charges(mol: Chem.Mol) -> bool:
+    return any(atom.GetFormalCharge() for atom in mol.GetAtoms())
+
+
+def _may_reionize(mol: Chem.Mol) -> bool:
+    """False when RDKit's Reionizer provably leaves the one-fragment ``mol`` unchanged.
+
+    The Reionizer (1) sets the charge of isolated Li/Na/K/Mg/Ca/Cl atoms (its charge
+    corrections match only atoms with no connection at all, X0, which in one fragment of two
+    or more atoms do not exist) and (2) moves a proton from an ionized acid, an atom with a
+    negative charge, to a stronger protonated one. With no charged atom and more than one
+    atom, neither can happen. ``tests/molecule/test_fast_paths.py`` checks this against the
+    Reionizer itself on the fixtures.
+    """
+    return mol.GetNumAtoms() <= 1 or _has_charges(mol)
 
 
 def _parses(smiles: str) -> bool:
@@ -149,6 +179,8 @@ def standardize(
     -------
     tuple
         ``(parent_mol, parent_smiles, changed_steps)``; ``parent_smiles`` parses with RDKit.
+        When no step changed anything, ``parent_mol`` is ``mol`` itself (not a copy): copy it
+        before modifying it.
     """
     changed: list[str] = []
     previous = input_smiles
@@ -176,7 +208,7 @@ def standardize(
             previous = current
         if choice.reason not in {"single", "stripped"}:
             changed.append(f"parent:{choice.reason}")
-    if not metal and any(atom.GetFormalCharge() for atom in work.GetAtoms()):
+    if not metal and _has_charges(work):
         candidate, smiles = _uncharge(work)
         if smiles != previous and _parses(smiles):
             work, current = candidate, smiles
@@ -196,6 +228,12 @@ def standardize(
     if current != input_smiles and "cleanup" in changed and not _parses(current):
         work, current = Chem.Mol(mol), input_smiles
         changed.append("standardize_undone")
+    if not changed and current == input_smiles:
+        # nothing changed: the parent is ``mol`` itself, not the cleaned copy. The copy has the
+        # same atoms in the same order (the in-place normalizer and reionizer keep indices; an
+        # H atom removed would have changed the SMILES), so it is the same molecule, and
+        # ``mol`` needs no second sanitization
+        return mol, input_smiles, changed
     # later steps need ring perception on the final molecule
     Chem.SanitizeMol(work)
     return work, current, changed

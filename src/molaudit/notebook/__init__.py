@@ -12,6 +12,7 @@ __all__ = [
     "MoleculeTable",
     "Panel",
     "TableModel",
+    "jupyter_data_path",
     "load_ipython_extension",
     "write_report",
 ]
@@ -23,6 +24,19 @@ _LAZY = {
     "load_ipython_extension": "magics",
     "write_report": "report",
 }
+
+
+def jupyter_data_path() -> str:
+    """The folder to add to ``JUPYTER_PATH`` for molaudit's Voila template (``molaudit``).
+
+    The template is Voila's lab template with nothing fetched from outside the machine::
+
+        JUPYTER_PATH=$(python -c "import molaudit.notebook as n; print(n.jupyter_data_path())") \\
+            voila --template=molaudit notebook.ipynb
+    """
+    from pathlib import Path
+
+    return str(Path(__file__).parent / "jupyter")
 
 
 def __getattr__(name: str) -> Any:

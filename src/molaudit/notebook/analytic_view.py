@@ -350,13 +350,15 @@ class AnalyticView(widgets.VBox):
             if (self.name == "chemical_space" and extras)
             else render_html(self.name, result, ctx)
         )
+        if self.name in _OWN_BODY and extras:
+            body = ""  # the extra shows the view itself (it re-renders it on a control)
         if body is None:
             if result.message:
                 parts.append(widgets.HTML(f"<p><em>{html.escape(result.message)}</em></p>"))
             if result.summary:
                 parts.append(widgets.HTML(summary_html(result.summary)))
         parts.extend(extras)
-        if body is not None:
+        if body:
             parts.append(widgets.HTML(body))
         table = getattr(self.batch, "table", None)
         frames = {
@@ -547,6 +549,44 @@ def _cliffs_view(view: AnalyticView, result: Any, ctx: ViewContext) -> list[widg
     return [widgets.HBox([fig, card])]
 
 
+def _rgroups_view(view: AnalyticView, result: Any, ctx: ViewContext) -> list[widgets.Widget]:
+    """The R-group view with an axis picker: which R position on the rows, which on the columns."""
+    from molaudit.notebook.views.rgroups import r_positions
+
+    dec = result.frames.get("decomposition")
+    labels = r_positions(dec) if dec is not None and not dec.empty else []
+    body = widgets.HTML(render_html("rgroups", result, ctx) or "")
+    if len(labels) < 2:
+        return [body]
+    rows = widgets.Dropdown(
+        options=labels, value=labels[0], description="rows", layout=widgets.Layout(width="180px")
+    )
+    columns = widgets.Dropdown(
+        options=[*((c, c) for c in labels), ("none", "")],
+        value=labels[1],
+        description="columns",
+        layout=widgets.Layout(width="200px"),
+    )
+
+    def redraw(_change: Any = None) -> None:
+        if rows.value == columns.value:  # swap instead of refusing: the other axis moves
+            others = [c for c in labels if c != rows.value]
+            columns.value = others[0]
+            return
+        body.value = (
+            render_html("rgroups", result, ctx, rows=rows.value, columns=columns.value) or ""
+        )
+
+    rows.observe(redraw, names="value")
+    columns.observe(redraw, names="value")
+    view.axis_picker = (rows, columns)
+    view.rgroups_body = body
+    hint = widgets.HTML(
+        "<small>SAR matrix axes: the R position on the rows and on the columns</small>"
+    )
+    return [widgets.HBox([rows, columns, hint]), body]
+
+
 def _statistics_view(view: AnalyticView, result: Any, ctx: ViewContext) -> list[widgets.Widget]:
     from molaudit.notebook.plots import correlation_heatmap
 
@@ -602,10 +642,14 @@ def _group_picker(view: AnalyticView, result: Any, ctx: ViewContext) -> list[wid
     return [picker]
 
 
+#: Views whose interactive extra draws the view itself (the static body is not added again).
+_OWN_BODY = frozenset({"rgroups"})
+
 _INTERACTIVE: dict[str, Callable[[AnalyticView, Any, ViewContext], list[widgets.Widget]]] = {
     "chemical_space": _chemical_space_view,
     "activity_cliffs": _cliffs_view,
     "statistics": _statistics_view,
+    "rgroups": _rgroups_view,
     "dedup": _group_picker,
     "scaffolds": _group_picker,
 }

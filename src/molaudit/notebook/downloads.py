@@ -16,9 +16,10 @@ import tempfile
 import threading
 from typing import Any
 
-import anywidget
 import ipywidgets as widgets
 import traitlets as t
+
+from molaudit.notebook._widget_base import MolauditWidget
 
 __all__ = ["EXPORTS", "Downloader", "export_bar"]
 
@@ -40,7 +41,7 @@ _MIME = {
 }
 
 
-class Downloader(anywidget.AnyWidget):
+class Downloader(MolauditWidget):
     """An invisible widget that makes the browser save the bytes it is sent.
 
     Attributes

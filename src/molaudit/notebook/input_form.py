@@ -63,12 +63,21 @@ class InputForm(widgets.VBox):
         Called with the new :class:`molaudit.Batch` when an audit finishes.
     namespace : dict, optional
         Where to look for DataFrames (the IPython user namespace by default).
+    audit : callable, optional
+        The audit to run, called like :func:`molaudit.audit` (default: ``molaudit.audit``, as
+        registered in :mod:`molaudit._entry`; the form does not import :mod:`molaudit.api`,
+        which would make the import cycle batch -> panel -> form -> api -> batch).
     """
 
     def __init__(
-        self, on_batch: Callable[[Any], None], namespace: dict[str, Any] | None = None
+        self,
+        on_batch: Callable[[Any], None],
+        namespace: dict[str, Any] | None = None,
+        *,
+        audit: Callable[..., Any] | None = None,
     ) -> None:
         self.on_batch = on_batch
+        self._audit = audit
         self.namespace = namespace if namespace is not None else _user_namespace()
         self.source = widgets.ToggleButtons(
             options=["Paste SMILES", "DataFrame", "File"], value="Paste SMILES"
@@ -220,8 +229,10 @@ class InputForm(widgets.VBox):
         except ValueError as exc:
             self.message.value = _error(str(exc))
             return None
-        from molaudit.api import audit
+        from molaudit._entry import audit_function
         from molaudit.run.runner import AuditCancelled
+
+        audit = self._audit if self._audit is not None else audit_function()
 
         self._cancel = threading.Event()
         reporter = ProgressReporter(self.bar, self.progress_label)

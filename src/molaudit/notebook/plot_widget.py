@@ -11,6 +11,11 @@ to initialize model" (the empty plots of issue 12). Here:
   gzip-compressed (1.5 MB instead of 4.8 MB), as a binary buffer; the browser decompresses it
   (``DecompressionStream``) and keeps it in a module-level promise that every later plot on
   the page (any kernel) shares. Nothing is fetched from a CDN or any URL;
+- evaluating plotly.js and drawing are long main-thread work (1-5 s for plotly.js on a loaded
+  2-core machine): they wait until no anywidget model of the page is inside anywidget's 2-s
+  initialization window, because a model that misses it ("[anywidget] Failed to initialize
+  model.") drops every later kernel message: the empty plots and dead re-displayed panels of
+  issue 12 (see :mod:`molaudit.notebook._widget_base`);
 - numeric arrays of the figure travel as binary buffers (float32/int32), never as JSON;
 - selections, clicks and hovers come back as custom messages (one per gesture), so the first
   box selection reaches Python even before any trait sync happened.
@@ -28,11 +33,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import anywidget
 import numpy as np
 import plotly.graph_objects as go
 import traitlets as t
 
+from molaudit.notebook._widget_base import MolauditWidget
 from molaudit.notebook.plotly_config import plotly_config
 
 __all__ = ["PlotWidget", "Points", "Selector", "encode_figure", "plotly_bundle"]
@@ -197,7 +202,7 @@ class TraceHandle:
         self._on("deselect", callback)
 
 
-class PlotWidget(anywidget.AnyWidget):
+class PlotWidget(MolauditWidget):
     """A plotly figure in the notebook (see the module docstring for why not FigureWidget).
 
     Parameters

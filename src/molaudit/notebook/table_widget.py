@@ -11,10 +11,10 @@ import pathlib
 import threading
 from collections.abc import Callable, Sequence
 
-import anywidget
 import pandas as pd
 import traitlets as t
 
+from molaudit.notebook._widget_base import MolauditWidget
 from molaudit.notebook.depict import alert_atoms, drawing_size, smarts_atoms, svg_data_uri
 from molaudit.notebook.labels import describe
 from molaudit.notebook.labels import label as column_label
@@ -28,7 +28,7 @@ SYNC_SMARTS_LIMIT = 20_000
 SMARTS_CHUNK = 5_000
 
 
-class MoleculeTable(anywidget.AnyWidget):
+class MoleculeTable(MolauditWidget):
     """Paged, sortable, filterable table of molecules with structures drawn per page.
 
     Parameters

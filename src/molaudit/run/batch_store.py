@@ -3,11 +3,14 @@
 Per batch key, four entries in the store's ``batches`` cache: ``<key>/table`` (Parquet bytes),
 ``<key>/fps`` (the packed fingerprints), ``<key>/fprows`` (their row numbers, little-endian
 int64) and ``<key>/meta`` (JSON from ``Batch._meta``). Only the store's public methods are used.
+
+This module sits below :mod:`molaudit.batch`: it reads the parts of a batch and returns the
+keyword arguments of :class:`~molaudit.batch.Batch`; :mod:`molaudit.api` builds the object.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -18,7 +21,7 @@ from molaudit.run.cache import Store, frame_from_bytes, frame_to_bytes
 if TYPE_CHECKING:
     from molaudit.batch import Batch
 
-__all__ = ["list_batches", "load_batch", "save_batch"]
+__all__ = ["list_batches", "load_batch_fields", "save_batch"]
 
 _PARTS = ("meta", "table", "fps", "fprows")
 
@@ -36,10 +39,11 @@ def save_batch(store: Store, batch: Batch) -> None:
         batch.notes.append("the batch could not be written to the cache (disk full?)")
 
 
-def load_batch(store: Store, key: str) -> Batch | None:
-    """The cached batch ``key``, or None (missing, expired, or unreadable: then discarded)."""
-    from molaudit.batch import Batch
+def load_batch_fields(store: Store, key: str) -> dict[str, Any] | None:
+    """The keyword arguments of ``Batch(...)`` for the cached batch ``key``, or None.
 
+    None when the entry is missing, expired, or unreadable (then it is discarded).
+    """
     meta = store.get_json("batches", f"{key}/meta")
     if not meta:
         return None
@@ -57,7 +61,7 @@ def load_batch(store: Store, key: str) -> Batch | None:
         if len(rows) != len(fingerprints) or len(table) != meta["rows"]:
             raise ValueError("inconsistent cached batch")
         # an entry written by another version may lack fields: a miss, never a KeyError
-        return Batch(
+        return dict(
             table=table,
             fingerprints=fingerprints,
             fingerprint_rows=rows,

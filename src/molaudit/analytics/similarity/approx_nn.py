@@ -29,7 +29,9 @@ from __future__ import annotations
 
 import time
 import warnings
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import numba
 import numpy as np
@@ -37,7 +39,7 @@ import numpy as np
 from molaudit.analytics.similarity.index import FingerprintIndex, n_threads
 from molaudit.analytics.similarity.kernels import _common, _insert_ranked, _tanimoto
 
-__all__ = ["AUTO_EXACT_MAX", "approximate_nearest", "estimate_recall"]
+__all__ = ["AUTO_EXACT_MAX", "approximate_nearest", "enable_numba_disk_cache", "estimate_recall"]
 
 #: ``method="auto"`` searches exactly up to this many molecules (exact 100k: ~2 min on 2
 #: cores) and approximately above it.
@@ -76,31 +78,26 @@ def _rerank(lo, hi, graph, words, counts, rows, k, stamp, out_pos, out_sim, out_
         out_n[i] = nfound
 
 
-_PYNND_CACHE_READY = False
+_CACHED_MODULES: set[str] = set()
 
 
-def _enable_pynndescent_numba_cache() -> None:
-    """Switch numba's on-disk cache on for pynndescent's uncached jitted helpers (once).
+def enable_numba_disk_cache(modules: tuple[str, ...]) -> None:
+    """Switch numba's on-disk cache on for the uncached jitted functions of ``modules``.
 
-    Measured: the first NN-descent call in a fresh process took 58 s of compiling before and
-    28 s after (the remaining functions, ``nn_descent`` and ``nn_descent_internal``, take the
-    metric as an argument and numba cannot cache them). Same mechanism as UMAP's in
-    :mod:`molaudit.analytics.chemspace`.
+    umap-learn and pynndescent declare most of their numba functions without ``cache=True``,
+    so every new kernel recompiled them. ``Dispatcher.enable_caching`` before the first call
+    makes numba write and reuse the machine code (in the package's ``__pycache__``, numba's
+    user-wide cache directory when that is read-only, or ``NUMBA_CACHE_DIR`` when set).
+    Modules missing from an installed version are skipped; each module is handled once per
+    process.
     """
-    global _PYNND_CACHE_READY
-    if _PYNND_CACHE_READY:
-        return
     import importlib
 
     from numba.core.dispatcher import Dispatcher
 
-    for name in (
-        "pynndescent.pynndescent_",
-        "pynndescent.rp_trees",
-        "pynndescent.utils",
-        "pynndescent.distances",
-        "pynndescent.graph_utils",
-    ):
+    for name in modules:
+        if name in _CACHED_MODULES:
+            continue
         try:
             module = importlib.import_module(name)
         except ImportError:  # pragma: no cover - layout differences between versions
@@ -111,7 +108,25 @@ def _enable_pynndescent_numba_cache() -> None:
                     value.enable_caching()
                 except Exception:  # pragma: no cover - a function numba cannot cache
                     continue
-    _PYNND_CACHE_READY = True
+        _CACHED_MODULES.add(name)
+
+
+def _enable_pynndescent_numba_cache() -> None:
+    """:func:`enable_numba_disk_cache` for pynndescent's uncached jitted helpers.
+
+    Measured: the first NN-descent call in a fresh process took 58 s of compiling before and
+    28 s after (the remaining functions, ``nn_descent`` and ``nn_descent_internal``, take the
+    metric as an argument and numba cannot cache them).
+    """
+    enable_numba_disk_cache(
+        (
+            "pynndescent.pynndescent_",
+            "pynndescent.rp_trees",
+            "pynndescent.utils",
+            "pynndescent.distances",
+            "pynndescent.graph_utils",
+        )
+    )
 
 
 def candidate_graph(
@@ -120,8 +135,15 @@ def candidate_graph(
     *,
     seed: int = 0,
     n_jobs: int | None = -1,
+    memo: Callable[[str, Callable[[], Any]], Any] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """NN-descent graph over the index's fingerprints (sorted positions).
+
+    ``memo`` (a batch's ``AnalyticInput.memo``) keeps the graph for the batch, so the
+    analytics that need it (UMAP, nearest neighbours, approximate leader clusters) build it
+    once: at 1M molecules it is minutes of work. The graph depends only on the sorted
+    fingerprints (every index over the same rows sorts them alike), ``graph_neighbors`` and
+    ``seed``; a kept graph is reused only for an index over the same rows.
 
     Returns
     -------
@@ -130,11 +152,24 @@ def candidate_graph(
         graph in the index's *sorted* positions (``-1`` where it found fewer), distances as
         ``1 - Tanimoto`` in float32 (pynndescent's ``-log`` transform undone).
     """
+    n = len(index)
+    nn = int(min(graph_neighbors, n))
+    kept: dict = memo("approx_nn_candidate_graphs", dict) if memo is not None else {}
+    hit = kept.get((nn, int(seed)))
+    if hit is not None and np.array_equal(hit[0], index.sorted_rows):
+        return hit[1], hit[2]
+    graph = _nn_descent(index, nn, seed, n_jobs)
+    if memo is not None:
+        kept[(nn, int(seed))] = (index.sorted_rows.copy(), *graph)
+    return graph
+
+
+def _nn_descent(
+    index: FingerprintIndex, nn: int, seed: int, n_jobs: int | None
+) -> tuple[np.ndarray, np.ndarray]:
     _enable_pynndescent_numba_cache()
     from pynndescent import NNDescent
 
-    n = len(index)
-    nn = int(min(graph_neighbors, n))
     packed = index.words.view(np.uint8)
     with warnings.catch_warnings():
         # numba's chatter from pynndescent ("cannot cache ... dynamic globals", ...)
@@ -162,6 +197,7 @@ def approximate_nearest(
     seed: int = 0,
     n_jobs: int | None = -1,
     block: int = 4096,
+    memo: Callable[[str, Callable[[], Any]], Any] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Approximate ``k`` most similar other fingerprints of every fingerprint.
 
@@ -179,6 +215,8 @@ def approximate_nearest(
         Threads (joblib convention).
     block : int
         Molecules per re-ranking task.
+    memo : callable, optional
+        A batch's ``memo``: the NN-descent graph is kept and shared (:func:`candidate_graph`).
 
     Returns
     -------
@@ -192,7 +230,7 @@ def approximate_nearest(
     out_sim = np.full((n, k), np.nan, dtype=np.float64)
     if n < 2:
         return out_rows, out_sim
-    graph, _ = candidate_graph(index, graph_neighbors, seed=seed, n_jobs=n_jobs)
+    graph, _ = candidate_graph(index, graph_neighbors, seed=seed, n_jobs=n_jobs, memo=memo)
     kk = min(k, n - 1)
     pos = np.full((n, kk), -1, dtype=np.int64)
     sim = np.full((n, kk), np.nan, dtype=np.float64)

@@ -15,6 +15,8 @@ function save(msg, buffers) {
 
 export default {
   initialize({ model }) {
+    // tell molaudit plots this model initialized (they hold long work until it did: plot.js)
+    (globalThis.__molaudit_ready ||= new Set()).add(model.get("_ma_key"));
     model.on("msg:custom", save);
     return () => model.off("msg:custom", save);
   },

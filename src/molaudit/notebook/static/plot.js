@@ -4,6 +4,53 @@
 
 const KEY = "__molaudit_plotly_v4__";
 
+// anywidget 0.11 gives every widget model 2 s from its creation to load its module; a model
+// that misses it ("[anywidget] Failed to initialize model.") drops every later kernel message.
+// Evaluating plotly.js blocks the page for 1-5 s and a large WebGL draw for seconds, so such
+// work waits until no anywidget model of the page is inside that window, and runs one at a
+// time. molaudit models say they are ready by adding their _ma_key here (initialize below);
+// other anywidget models are taken as ready 2.5 s after this page first saw them.
+const READY = (globalThis.__molaudit_ready ||= new Set());
+const SEEN = (globalThis.__molaudit_seen ||= new Map());
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const MODELS = (globalThis.__molaudit_models ||= new WeakMap());  // model promise -> model
+
+// Synchronous, so that the check and the long task it allows run in one go: nothing (no
+// model creation) can start in between.
+function initializing(manager) {
+  const now = performance.now();
+  let busy = false;
+  for (const promise of Object.values((manager && manager._models) || {})) {
+    if (!MODELS.has(promise)) {
+      MODELS.set(promise, null);
+      Promise.resolve(promise).then((m) => MODELS.set(promise, m), () => MODELS.set(promise, false));
+    }
+    const m = MODELS.get(promise);
+    if (m === null) { busy = true; continue; }  // still being created
+    if (!m || typeof m.get !== "function" || m.get("_anywidget_id") === undefined) continue;
+    const key = m.get("_ma_key");
+    if (key) { if (!READY.has(key)) busy = true; continue; }
+    if (!SEEN.has(m.model_id)) SEEN.set(m.model_id, now);
+    if (now - SEEN.get(m.model_id) < 2500) busy = true;
+  }
+  return busy;
+}
+
+// Run `task` (synchronous, long) when the page is quiet, one such task at a time page-wide.
+// Bounded: after 15 s of waiting it runs anyway (a model whose module never loads).
+function heavy(manager, task) {
+  const run = async () => {
+    const deadline = performance.now() + 15000;
+    while (performance.now() < deadline && initializing(manager)) await sleep(50);
+    const start = performance.now();
+    try { return task(); } finally { performance.measure("molaudit long work", { start }); }
+  };
+  const next = (globalThis.__molaudit_heavy || Promise.resolve()).then(run, run);
+  globalThis.__molaudit_heavy = next.catch(() => null);
+  return next;
+}
+
 function requestPlotly(model) {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => { model.off("msg:custom", onMsg); reject(new Error("no answer from the kernel")); }, 180000);
@@ -18,7 +65,9 @@ function requestPlotly(model) {
         const code = await new Response(stream).text();
         const module = { exports: {} };
         // plotly.min.js is UMD: with a CommonJS-like `module` it returns the library
-        new Function("module", "exports", "define", code)(module, module.exports, undefined);
+        await heavy(model.widget_manager, () => {
+          new Function("module", "exports", "define", code)(module, module.exports, undefined);
+        });
         resolve(module.exports);
       } catch (err) { reject(err); }
     }
@@ -111,18 +160,31 @@ async function render({ model, el }) {
     return;
   }
   let alive = true;
+  let queued = false;
+  let wired = false;
+  // drawing (WebGL, up to a million points) is long work: queued behind model inits
   const draw = () => {
-    if (!alive) return;
-    const fig = decode(model.get("figure")) || {};
-    const layout = themed(el, fig.layout || {});
-    layout.autosize = true;
-    delete layout.width;
-    Plotly.react(box, fig.data || [], layout, model.get("config"));
+    if (!alive || queued) return;
+    queued = true;
+    heavy(model.widget_manager, () => {
+      queued = false;
+      if (!alive) return;
+      const fig = decode(model.get("figure")) || {};
+      const layout = themed(el, fig.layout || {});
+      layout.autosize = true;
+      delete layout.width;
+      Plotly.react(box, fig.data || [], layout, model.get("config"));
+      if (!wired) { wired = true; wire(); }  // plotly gives the box its .on at the first draw
+    });
   };
   // a hidden container has width 0: draw when it gets a size (tabs, accordions)
+  let resizing = false;
   const ro = new ResizeObserver(() => {
     if (!alive || !box.clientWidth) return;
-    if (!box._fullLayout) draw(); else Plotly.Plots.resize(box);
+    if (!box._fullLayout) { draw(); return; }
+    if (resizing) return;
+    resizing = true;  // a WebGL redraw too: queued like the draws
+    heavy(model.widget_manager, () => { resizing = false; if (alive) Plotly.Plots.resize(box); });
   });
   ro.observe(box);
   status.remove();
@@ -133,32 +195,38 @@ async function render({ model, el }) {
   const mo = new MutationObserver(draw);
   mo.observe(document.body, { attributes: true, attributeFilter: ["data-jp-theme-light", "data-jp-theme-name"] });
 
-  box.on("plotly_selected", (ev) => {
-    if (!ev) return;
-    const byCurve = new Map();
-    for (const p of ev.points || []) {
-      if (!byCurve.has(p.curveNumber)) byCurve.set(p.curveNumber, []);
-      byCurve.get(p.curveNumber).push(indexOf(p));
-    }
-    const curves = [...byCurve.keys()];
-    const buffers = curves.map((c) => new Int32Array(byCurve.get(c)).buffer);
-    model.send({ type: "selection", curves, range: ev.range || null, lasso: ev.lassoPoints || null }, undefined, buffers);
-  });
-  box.on("plotly_deselect", () => model.send({ type: "deselect" }));
-  box.on("plotly_click", (ev) => {
-    const p = ev && ev.points && ev.points[0];
-    if (p) model.send({ type: "click", curve: p.curveNumber, index: indexOf(p) });
-  });
-  let lastHover = "";
-  box.on("plotly_hover", (ev) => {
-    const p = ev && ev.points && ev.points[0];
-    if (!p) return;
-    const key = `${p.curveNumber}:${indexOf(p)}`;
-    if (key === lastHover) return;
-    lastHover = key;
-    model.send({ type: "hover", curve: p.curveNumber, index: indexOf(p) });
-  });
+  // the gesture events, wired once plotly has drawn (and given the box its .on)
+  const wire = () => {
+    box.on("plotly_selected", (ev) => {
+      if (!ev) return;
+      const byCurve = new Map();
+      for (const p of ev.points || []) {
+        if (!byCurve.has(p.curveNumber)) byCurve.set(p.curveNumber, []);
+        byCurve.get(p.curveNumber).push(indexOf(p));
+      }
+      const curves = [...byCurve.keys()];
+      const buffers = curves.map((c) => new Int32Array(byCurve.get(c)).buffer);
+      model.send({ type: "selection", curves, range: ev.range || null, lasso: ev.lassoPoints || null }, undefined, buffers);
+    });
+    box.on("plotly_deselect", () => model.send({ type: "deselect" }));
+    box.on("plotly_click", (ev) => {
+      const p = ev && ev.points && ev.points[0];
+      if (p) model.send({ type: "click", curve: p.curveNumber, index: indexOf(p) });
+    });
+    let lastHover = "";
+    box.on("plotly_hover", (ev) => {
+      const p = ev && ev.points && ev.points[0];
+      if (!p) return;
+      const key = `${p.curveNumber}:${indexOf(p)}`;
+      if (key === lastHover) return;
+      lastHover = key;
+      model.send({ type: "hover", curve: p.curveNumber, index: indexOf(p) });
+    });
+  };
   return () => { alive = false; ro.disconnect(); mo.disconnect(); try { Plotly.purge(box); } catch (e) { /* gone */ } };
 }
 
-export default { render };
+export default {
+  initialize({ model }) { READY.add(model.get("_ma_key")); },
+  render,
+};

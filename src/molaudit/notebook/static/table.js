@@ -276,4 +276,8 @@ function render({ model, el }) {
   }
 }
 
-export default { render };
+// tell molaudit plots this model initialized (they hold long work until it did: plot.js)
+export default {
+  initialize({ model }) { (globalThis.__molaudit_ready ||= new Set()).add(model.get("_ma_key")); },
+  render,
+};

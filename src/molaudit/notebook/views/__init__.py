@@ -26,7 +26,7 @@ from molaudit.notebook.views._common import CSS, ViewContext
 
 __all__ = ["CSS", "VIEWS", "ViewContext", "render_html"]
 
-View = Callable[[Any, ViewContext], str]
+View = Callable[..., str]  # (result, ctx, **options) -> HTML
 
 VIEWS: dict[str, View] = {
     "dedup": duplicates.render,
@@ -41,7 +41,9 @@ VIEWS: dict[str, View] = {
 }
 
 
-def render_html(name: str, result: Any, ctx: ViewContext, *, css: bool = True) -> str | None:
+def render_html(
+    name: str, result: Any, ctx: ViewContext, *, css: bool = True, **options: Any
+) -> str | None:
     """The view of ``result`` as HTML, or None when ``name`` has no dedicated view.
 
     Parameters
@@ -52,12 +54,14 @@ def render_html(name: str, result: Any, ctx: ViewContext, *, css: bool = True) -
     ctx : ViewContext
     css : bool
         Include the views' ``<style>`` (the report includes it once for the page instead).
+    **options
+        Passed to the view (the R-group view's ``rows``/``columns`` axis choice).
     """
     view = VIEWS.get(name)
     if view is None:
         return None
     try:
-        body = view(result, ctx)
+        body = view(result, ctx, **options)
     except Exception as exc:  # shown where the view would be: a bug must not hide the result
         body = (
             "<div class='ma-error' style='color:#842029;background:#f8d7da;padding:2px 8px'>"

@@ -23,7 +23,9 @@ __all__ = [
     "ViewContext",
     "esc",
     "fmt",
+    "heavy_atoms",
     "label",
+    "pair_card",
     "rows_list",
 ]
 
@@ -239,6 +241,84 @@ def _float(value: Any) -> float | None:
         return None if value is None else float(value)
     except (TypeError, ValueError):
         return None
+
+
+def heavy_atoms(ctx: ViewContext, row: int) -> float | None:
+    """The audited heavy-atom count of a row (None when unknown): drawings skip huge ones."""
+    value = ctx.get("heavy_atoms", row)
+    try:
+        return None if value is None else float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def pair_card(
+    ctx: ViewContext,
+    rows: tuple[int, int],
+    *,
+    title: str,
+    highlights: tuple[Iterable[int], Iterable[int]] = ((), ()),
+    smiles: tuple[Any, Any] = (None, None),
+    p_values: tuple[Any, Any] | None = None,
+    size: tuple[int, int] = (170, 125),
+    arrow: bool = False,
+    card_id: str | None = None,
+    title_tip: str | None = None,
+) -> str:
+    """Two molecules side by side (a cliff pair, a matched pair), as one escaped card.
+
+    Each side shows the drawing (``highlights`` atoms highlighted, refused rows as
+    placeholders), the compound id, the activity with its units (censored values marked) and
+    the pActivity (``p_values``, or the row's own from its activity and units).
+
+    Parameters
+    ----------
+    ctx : ViewContext
+    rows : (int, int)
+        Input rows of the two molecules.
+    title : str
+        Card heading (plain text, escaped here).
+    highlights : pair of iterables of int
+        Atom indices to highlight in each drawing.
+    smiles : pair of str or None
+        Structures to draw; None draws the row's own SMILES.
+    p_values : pair of float or None, optional
+        pActivity to show; None uses :meth:`ViewContext.p_activity`.
+    size : (int, int)
+        Drawing width and height in pixels.
+    arrow : bool
+        Put an arrow between the two (a transform: left becomes right).
+    card_id, title_tip : str, optional
+        The card's ``id`` (anchor target) and the heading's tooltip.
+    """
+    mols = []
+    for k, row in enumerate(rows):
+        row = int(row)
+        smi = smiles[k] if isinstance(smiles[k], str) and smiles[k] else ctx.smiles(row)
+        p = ctx.p_activity(row) if p_values is None else p_values[k]
+        cens = ctx.censored(row)
+        cls = " class='ma-cens'" if cens.startswith("censored") else ""
+        picture = draw(
+            smi,
+            size[0],
+            size[1],
+            highlight=highlights[k],
+            refused=ctx.refused(row),
+            heavy_atoms=heavy_atoms(ctx, row),
+            title=f"{ctx.ident(row)} (row {row})",
+        )
+        mols.append(
+            f"<div class='ma-mol'>{picture}<div>{esc(ctx.ident(row))}</div>"
+            f"<div{cls}>{esc(ctx.activity_text(row))}</div>"
+            f"<div>pActivity {esc(fmt(p))}</div></div>"
+        )
+    between = "<div class='ma-arrow'>→</div>" if arrow else ""
+    ident = f" id='{esc(card_id)}'" if card_id else ""
+    tip = f" title='{esc(title_tip)}'" if title_tip else ""
+    return (
+        f"<div class='ma-card'{ident}><h5{tip}>{esc(title)}</h5>"
+        f"<div class='ma-mols'>{mols[0]}{between}{mols[1]}</div></div>"
+    )
 
 
 def message_html(result: Any) -> str:

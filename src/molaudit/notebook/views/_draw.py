@@ -15,6 +15,7 @@ import html
 import re
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import Any
 
 __all__ = [
     "MAX_DRAW_HEAVY_ATOMS",
@@ -198,6 +199,16 @@ def _mol(smiles: str):
         RDLogger.EnableLog("rdApp.*")
 
 
+def _label_attachments(mol: Any) -> None:
+    """Draw ``[*:n]`` attachment points as R-group labels (R1, R2 ...), as a chemist writes
+    a core or a substituent, instead of RDKit's ``*:n``."""
+    for atom in mol.GetAtoms():
+        n = atom.GetAtomMapNum()
+        if atom.GetAtomicNum() == 0 and n > 0:
+            atom.SetProp("_displayLabel", f"R<sub>{n}</sub>")
+            atom.SetAtomMapNum(0)
+
+
 def _svg(smiles: str, width: int, height: int, highlight: tuple[int, ...]) -> str | None:
     from rdkit.Chem.Draw import rdMolDraw2D
 
@@ -206,6 +217,7 @@ def _svg(smiles: str, width: int, height: int, highlight: tuple[int, ...]) -> st
         return None
     if mol.GetNumHeavyAtoms() > MAX_DRAW_HEAVY_ATOMS:
         return None
+    _label_attachments(mol)
     atoms = [a for a in highlight if a < mol.GetNumAtoms()]
     bonds = [
         b.GetIdx()

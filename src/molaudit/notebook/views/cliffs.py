@@ -14,8 +14,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from molaudit.notebook.views._common import ViewContext, esc, fmt, message_html, more_html
-from molaudit.notebook.views._draw import changed_atoms, draw, mcs_difference
+from molaudit.notebook.views._common import (
+    ViewContext,
+    fmt,
+    heavy_atoms,
+    message_html,
+    more_html,
+)
+from molaudit.notebook.views._common import pair_card as shared_pair_card
+from molaudit.notebook.views._draw import changed_atoms, mcs_difference
 from molaudit.notebook.views.svgplot import scatter
 
 __all__ = ["landscape", "pair_card", "ranked_pairs", "render"]
@@ -92,52 +99,29 @@ def pair_card(rec: dict, number: int, ctx: ViewContext) -> str:
     """One cliff pair, side by side, the differing atoms highlighted."""
     r1, r2 = int(rec["row_1"]), int(rec["row_2"])
     s1, s2 = ctx.smiles(r1), ctx.smiles(r2)
-    ref1, ref2 = ctx.refused(r1), ctx.refused(r2)
     h1: list[int] = []
     h2: list[int] = []
     constant = rec.get("constant")
-    drawable = not (ref1 or ref2) and _small(ctx, r1) and _small(ctx, r2)
+    drawable = not (ctx.refused(r1) or ctx.refused(r2)) and _small(ctx, r1) and _small(ctx, r2)
     if drawable and isinstance(constant, str) and constant:
         h1, h2 = changed_atoms(s1, constant), changed_atoms(s2, constant)
     elif drawable and s1 and s2:
         h1, h2 = mcs_difference(s1, s2, MCS_TIMEOUT)
-    mols = []
-    for row, smi, hl, ref in ((r1, s1, h1, ref1), (r2, s2, h2, ref2)):
-        cens = ctx.censored(row)
-        cls = " class='ma-cens'" if cens.startswith("censored") else ""
-        picture = draw(
-            smi,
-            170,
-            125,
-            highlight=hl,
-            refused=ref,
-            heavy_atoms=_heavy(ctx, row),
-            title=f"{ctx.ident(row)} (row {row})",
-        )
-        mols.append(
-            f"<div class='ma-mol'>{picture}"
-            f"<div>{esc(ctx.ident(row))}</div><div{cls}>{esc(ctx.activity_text(row))}</div>"
-            f"<div>pActivity {esc(fmt(ctx.p_activity(row)))}</div></div>"
-        )
     facts = [f"similarity {fmt(rec.get('_sim'))}", f"|Δ pActivity| {fmt(rec.get('_dp'))}"]
     if rec.get("fold_change") is not None and rec.get("fold_change") == rec.get("fold_change"):
         facts.append(f"{fmt(float(rec['fold_change']))}-fold")
     if rec.get("sali") is not None:
         facts.append(f"SALI {fmt(rec.get('sali'))}")
-    return (
-        f"<div class='ma-card' id='ma-cliff-{number}'><h5>#{number} · {esc(' · '.join(facts))}"
-        f"</h5><div class='ma-mols'>{''.join(mols)}</div></div>"
+    return shared_pair_card(
+        ctx,
+        (r1, r2),
+        title=f"#{number} · " + " · ".join(facts),
+        highlights=(h1, h2),
+        smiles=(s1, s2),
+        card_id=f"ma-cliff-{number}",
     )
 
 
-def _heavy(ctx: ViewContext, row: int) -> float | None:
-    value = ctx.get("heavy_atoms", row)
-    try:
-        return None if value is None else float(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def _small(ctx: ViewContext, row: int) -> bool:
-    heavy = _heavy(ctx, row)
+    heavy = heavy_atoms(ctx, row)
     return heavy is None or heavy <= 80  # MCS of two big molecules costs seconds

@@ -10,10 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from molaudit.notebook.views._common import ViewContext, esc, fmt, message_html, more_html
+from molaudit.notebook.views._common import (
+    ViewContext,
+    esc,
+    fmt,
+    message_html,
+    more_html,
+    pair_card,
+)
 from molaudit.notebook.views._draw import changed_atoms, draw
 from molaudit.notebook.views.svgplot import strip
 
@@ -99,36 +105,24 @@ def _pairs_html(shown: pd.DataFrame, pairs: pd.DataFrame, ctx: ViewContext) -> s
 
 
 def _pair_card(rec: dict, ctx: ViewContext) -> str:
-    mols = []
-    for side in ("1", "2"):
-        row = int(rec[f"row_{side}"])
-        smi = rec.get(f"smiles_{side}")
-        smi = smi if isinstance(smi, str) and smi else ctx.smiles(row)
-        constant = rec.get("constant")
-        refused = ctx.refused(row)
-        hl = changed_atoms(smi, constant) if isinstance(constant, str) and not refused else []
-        p = rec.get(f"p_activity_{side}")
-        picture = draw(
-            smi,
-            150,
-            110,
-            highlight=hl,
-            refused=refused,
-            heavy_atoms=_heavy(ctx, row),
-            title=f"{ctx.ident(row)} (row {row})",
-        )
-        mols.append(
-            f"<div class='ma-mol'>{picture}"
-            f"<div>{esc(ctx.ident(row))}</div><div>{esc(ctx.activity_text(row))}</div>"
-            f"<div title='p_activity_{side}'>pActivity {esc(fmt(p))}</div></div>"
-        )
-    delta = rec.get("delta")
-    return (
-        f"<div class='ma-card'><h5 title='delta'>Δ pActivity {esc(fmt(delta))}</h5>"
-        f"<div class='ma-mols'>{mols[0]}<div class='ma-arrow'>→</div>{mols[1]}</div></div>"
+    rows = (int(rec["row_1"]), int(rec["row_2"]))
+    smiles = tuple(
+        smi if isinstance(smi, str) and smi else ctx.smiles(row)
+        for smi, row in zip((rec.get("smiles_1"), rec.get("smiles_2")), rows, strict=True)
     )
-
-
-def _heavy(ctx: ViewContext, row: int) -> float | None:
-    value = ctx.get("heavy_atoms", row)
-    return float(value) if isinstance(value, int | float | np.integer | np.floating) else None
+    constant = rec.get("constant")
+    highlights = tuple(
+        changed_atoms(smi, constant) if isinstance(constant, str) and not ctx.refused(row) else []
+        for smi, row in zip(smiles, rows, strict=True)
+    )
+    return pair_card(
+        ctx,
+        rows,
+        title=f"Δ pActivity {fmt(rec.get('delta'))}",
+        title_tip="delta",
+        highlights=(highlights[0], highlights[1]),
+        smiles=(smiles[0], smiles[1]),
+        p_values=(rec.get("p_activity_1"), rec.get("p_activity_2")),
+        size=(150, 110),
+        arrow=True,
+    )

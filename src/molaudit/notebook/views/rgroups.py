@@ -2,8 +2,9 @@
 
 Reads the ``rgroups`` result: ``decomposition`` (``row``, ``id``, ``Core``, ``R1``, ``R2`` ...,
 ``activity``) and the summary (``core_smiles``, ``core``, ``n_matched``, ``n_unmatched``). The
-matrix crosses the two R positions with the most distinct groups; each cell is the mean pActivity
-of the molecules with that pair, coloured on one scale.
+matrix crosses two R positions (by default the two with the most distinct groups; the panel has
+an axis picker); each cell is the mean pActivity of the molecules with that pair, coloured on one
+scale, and every axis header is the R group drawn.
 """
 
 from __future__ import annotations
@@ -17,29 +18,69 @@ import pandas as pd
 from molaudit.notebook.views._common import ViewContext, colour, esc, fmt, message_html
 from molaudit.notebook.views._draw import draw
 
-__all__ = ["render", "sar_matrix"]
+__all__ = ["r_positions", "render", "sar_matrix"]
 
 _MAX_AXIS = 10
 _R = re.compile(r"^R\d+$")
 
 
-def sar_matrix(
-    decomposition: pd.DataFrame, ctx: ViewContext
-) -> tuple[str | None, str | None, pd.DataFrame]:
-    """(row label, column label, matrix of mean pActivity) for the two most varied R positions.
+def r_positions(decomposition: pd.DataFrame) -> list[str]:
+    """The R positions (``R1``, ``R2`` ...) of a decomposition, most distinct groups first."""
+    labels = [str(c) for c in decomposition.columns if _R.match(str(c))]
+    return sorted(labels, key=lambda c: (-decomposition[c].nunique(), int(c[1:])))
 
-    The matrix is indexed by the R groups (SMILES) of the row position and has one column per
-    R group of the column position, each axis limited to its :data:`_MAX_AXIS` commonest groups.
-    With one R position the column label is None and the matrix has a single column ``"–"``.
+
+def sar_matrix(
+    decomposition: pd.DataFrame,
+    ctx: ViewContext,
+    *,
+    rows: str | None = None,
+    columns: str | None = None,
+) -> tuple[str | None, str | None, pd.DataFrame]:
+    """(row label, column label, matrix of mean pActivity) for two R positions.
+
+    Parameters
+    ----------
+    decomposition : DataFrame
+        ``row`` and one column per R position (``R1``, ``R2`` ...) holding R-group SMILES.
+    ctx : ViewContext
+    rows, columns : str, optional
+        The R positions on the rows and on the columns (the axis picker of the panel). By
+        default the two positions with the most distinct groups; ``columns=""`` gives a
+        single-column matrix of the ``rows`` position alone.
+
+    Returns
+    -------
+    tuple
+        The matrix is indexed by the R groups (SMILES) of the row position and has one
+        column per R group of the column position, each axis limited to its
+        :data:`_MAX_AXIS` commonest groups. With one R position (or ``columns=""``) the
+        column label is None and the matrix has a single column ``"–"``.
+
+    Raises
+    ------
+    ValueError
+        When ``rows`` or ``columns`` is not an R position of the decomposition, or both are
+        the same.
     """
-    labels = [c for c in decomposition.columns if _R.match(str(c))]
+    labels = r_positions(decomposition)
     if not labels:
         return None, None, pd.DataFrame()
-    labels = sorted(labels, key=lambda c: -decomposition[c].nunique())
+    for name, value in (("rows", rows), ("columns", columns)):
+        if value and value not in labels:
+            raise ValueError(
+                f"The {name!r} parameter of sar_matrix must be one of {labels}; got {value!r}."
+            )
+    if rows and columns and rows == columns:
+        raise ValueError(f"rows and columns must be two different R positions; got {rows!r} twice.")
+    a = rows or next((c for c in labels if c != columns), None)
+    if a is None:  # one position, asked for on the columns: it goes on the rows instead
+        a, columns = labels[0], ""
+    rest = [c for c in labels if c != a]
+    b = columns if columns is not None else (rest[0] if rest else None)
+    b = b or None
     p = decomposition["row"].map(lambda r: ctx.p_activity(int(r))).astype(float)
     frame = decomposition.assign(_p=p.to_numpy())
-    a = labels[0]
-    b = labels[1] if len(labels) > 1 else None
     top_a = frame[a].value_counts().head(_MAX_AXIS).index
     frame = frame[frame[a].isin(top_a)]
     if b is None:
@@ -51,8 +92,13 @@ def sar_matrix(
     return a, b, matrix.reindex(index=[x for x in top_a if x in matrix.index], columns=list(top_b))
 
 
-def render(result: Any, ctx: ViewContext) -> str:
-    """HTML: core drawing, counts, and the SAR matrix."""
+def render(
+    result: Any, ctx: ViewContext, *, rows: str | None = None, columns: str | None = None
+) -> str:
+    """HTML: core drawing (R labels), counts, and the SAR matrix.
+
+    ``rows`` and ``columns`` pick the R positions of the matrix axes (see :func:`sar_matrix`).
+    """
     dec = result.frames.get("decomposition")
     out = [message_html(result)]
     if dec is None or dec.empty:
@@ -71,7 +117,7 @@ def render(result: Any, ctx: ViewContext) -> str:
         f"{fmt(int(summary.get('n_matched', len(dec))))} molecules matched, "
         f"{fmt(int(summary.get('n_unmatched', 0) or 0))} did not</div></div></div>"
     )
-    a, b, matrix = sar_matrix(dec, ctx)
+    a, b, matrix = sar_matrix(dec, ctx, rows=rows, columns=columns)
     if a is None or matrix.empty:
         out.append("<p class='ma-note'>the core has no substituent positions</p>")
         return "".join(out)
