@@ -67,3 +67,68 @@ def moleculeace_sets() -> dict[str, pd.DataFrame]:
     """All 30 MoleculeACE sets by name (e.g. 'CHEMBL204_Ki')."""
     folder = moleculeace_dir()
     return {p.stem: pd.read_csv(p) for p in sorted(folder.glob("CHEMBL*.csv"))}
+
+
+def morgan_chunk(smiles: list[str]):
+    """Packed Morgan r2 2048 fingerprints (``uint8 (n, 256)``) of ``smiles``, as the audit's.
+
+    Rows whose SMILES does not parse stay all-zero. Module-level so that joblib can ship it.
+    """
+    import numpy as np
+    from rdkit import Chem, RDLogger
+
+    from molaudit.molecule.fingerprints import morgan_packed
+
+    RDLogger.DisableLog("rdApp.*")
+    out = np.zeros((len(smiles), 256), dtype=np.uint8)
+    for i, s in enumerate(smiles):
+        mol = Chem.MolFromSmiles(s)
+        if mol is not None:
+            out[i] = morgan_packed(mol, 2, 2048)
+    return out
+
+
+def cached_fingerprints(path: Path, smiles: list[str], chunk: int = 2000):
+    """:func:`morgan_chunk` of ``smiles`` on 2 processes, kept at ``path`` (``.npy``)."""
+    import numpy as np
+    from joblib import Parallel, delayed
+
+    if path.exists():
+        return np.load(path)
+    chunks = [smiles[i : i + chunk] for i in range(0, len(smiles), chunk)]
+    fps = np.concatenate(Parallel(n_jobs=2)(delayed(morgan_chunk)(c) for c in chunks))
+    np.save(path, fps)
+    return fps
+
+
+def table_batch(
+    table, *, key: str, n_jobs: int, fingerprints=None, fingerprint_rows=None, store=None
+):
+    """A :class:`molaudit.Batch` around an already-built MOSES ``table`` (no audit run).
+
+    ``table`` has ``row``, ``id``, ``smiles`` (and whatever the benchmarked analytic reads);
+    without ``fingerprints`` the batch has none. ``store`` is a ``molaudit.run.cache.Store``
+    or None (nothing recalled from or written to disk).
+    """
+    import numpy as np
+
+    from molaudit.batch import Batch
+    from molaudit.options import AuditOptions
+
+    if fingerprints is None:
+        fingerprints = np.zeros((0, 256), np.uint8)
+        fingerprint_rows = np.zeros(0, np.int64)
+    return Batch(
+        table=table,
+        fingerprints=fingerprints,
+        fingerprint_rows=fingerprint_rows,
+        key=key,
+        options=AuditOptions(),
+        columns={"smiles": "smiles", "id": "id", "activity": None},
+        source="MOSES",
+        notes=[],
+        timings={},
+        run={},
+        store=store,
+        n_jobs=n_jobs,
+    )

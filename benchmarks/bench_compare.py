@@ -28,35 +28,13 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _data import data_dir, moses_smiles
+from _data import cached_fingerprints, data_dir, moses_smiles
 
 warnings.simplefilter("ignore")
 
 
-def _fps_chunk(smiles: list[str]) -> np.ndarray:
-    from rdkit import Chem, RDLogger
-
-    from molaudit.molecule.fingerprints import morgan_packed
-
-    RDLogger.DisableLog("rdApp.*")
-    out = np.zeros((len(smiles), 256), dtype=np.uint8)
-    for i, s in enumerate(smiles):
-        mol = Chem.MolFromSmiles(s)
-        if mol is not None:
-            out[i] = morgan_packed(mol, 2, 2048)
-    return out
-
-
 def fingerprints(smiles: list[str], offset: int) -> np.ndarray:
-    path = data_dir() / f"fp_moses_{offset}_{len(smiles)}.npy"
-    if path.exists():
-        return np.load(path)
-    from joblib import Parallel, delayed
-
-    chunks = [smiles[i : i + 2000] for i in range(0, len(smiles), 2000)]
-    fps = np.concatenate(Parallel(n_jobs=2)(delayed(_fps_chunk)(c) for c in chunks))
-    np.save(path, fps)
-    return fps
+    return cached_fingerprints(data_dir() / f"fp_moses_{offset}_{len(smiles)}.npy", smiles)
 
 
 def _input(smiles: list[str], fps: np.ndarray):

@@ -45,7 +45,7 @@ from rdkit import Chem, rdBase
 from rdkit.Chem.Scaffolds import MurckoScaffold
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _data import data_dir, moses_smiles
+from _data import data_dir, moses_smiles, table_batch
 
 from molaudit.analytics import REGISTRY
 from molaudit.analytics.rgroups import rgroups
@@ -124,23 +124,7 @@ def audited_batch(smiles: list[str], n_jobs: int = -1):
 
 def panel_batch(table: pd.DataFrame, n_jobs: int):
     """A Batch around ``table`` as the panel holds it (no cache store: nothing is recalled)."""
-    from molaudit.batch import Batch
-    from molaudit.options import AuditOptions
-
-    return Batch(
-        table=table,
-        fingerprints=np.zeros((0, 256), np.uint8),
-        fingerprint_rows=np.zeros(0, np.int64),
-        key=f"bench-scaffolds-{len(table)}",
-        options=AuditOptions(),
-        columns={"smiles": "smiles", "id": "id", "activity": None},
-        source="MOSES",
-        notes=[],
-        timings={},
-        run={},
-        store=None,
-        n_jobs=n_jobs,
-    )
+    return table_batch(table, key=f"bench-scaffolds-{len(table)}", n_jobs=n_jobs)
 
 
 def panel_call(batch) -> Any:

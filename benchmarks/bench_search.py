@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _data import data_dir, moses_smiles
+from _data import data_dir, moses_smiles, table_batch
 from bench_similarity import fingerprints
 
 warnings.simplefilter("ignore")
@@ -52,8 +52,6 @@ COMMON = ["c1ccccc1", "C(=O)N", "[#7]"]
 
 def make_batch(n: int, store_dir: str | None):
     import molaudit
-    from molaudit.batch import Batch
-    from molaudit.options import AuditOptions
     from molaudit.run.cache import Store
 
     smiles = moses_smiles(n)
@@ -67,19 +65,13 @@ def make_batch(n: int, store_dir: str | None):
             "status": "ok",
         }
     )
-    batch = Batch(
-        table=table,
+    batch = table_batch(
+        table,
+        key=f"bench-search-{n}-{molaudit.__version__}",
+        n_jobs=2,
         fingerprints=fps,
         fingerprint_rows=np.arange(n, dtype=np.int64),
-        key=f"bench-search-{n}-{molaudit.__version__}",
-        options=AuditOptions(),
-        columns={"smiles": "smiles", "id": "id", "activity": None},
-        source="MOSES",
-        notes=[],
-        timings={},
-        run={},
         store=Store(store_dir) if store_dir else None,
-        n_jobs=2,
     )
     return batch, smiles
 

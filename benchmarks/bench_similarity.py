@@ -54,7 +54,7 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _data import data_dir, moleculeace_sets, moses_smiles
+from _data import cached_fingerprints, data_dir, moleculeace_sets, moses_smiles
 
 warnings.simplefilter("ignore")
 
@@ -87,30 +87,8 @@ def measured(fn: Callable[[], Any]) -> tuple[Any, float, float]:
     return out, seconds, peak / 1e6
 
 
-def _fps_chunk(smiles: list[str]) -> np.ndarray:
-    from rdkit import Chem, RDLogger
-
-    from molaudit.molecule.fingerprints import morgan_packed
-
-    RDLogger.DisableLog("rdApp.*")
-    out = np.zeros((len(smiles), 256), dtype=np.uint8)
-    for i, s in enumerate(smiles):
-        mol = Chem.MolFromSmiles(s)
-        if mol is not None:
-            out[i] = morgan_packed(mol, 2, 2048)
-    return out
-
-
 def fingerprints(name: str, smiles: list[str]) -> np.ndarray:
-    path = data_dir() / f"fp_{name}_{len(smiles)}.npy"
-    if path.exists():
-        return np.load(path)
-    from joblib import Parallel, delayed
-
-    chunks = [smiles[i : i + 2000] for i in range(0, len(smiles), 2000)]
-    fps = np.concatenate(Parallel(n_jobs=2)(delayed(_fps_chunk)(c) for c in chunks))
-    np.save(path, fps)
-    return fps
+    return cached_fingerprints(data_dir() / f"fp_{name}_{len(smiles)}.npy", smiles)
 
 
 def bitvects(fps: np.ndarray) -> list:

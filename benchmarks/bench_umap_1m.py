@@ -42,8 +42,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _data import data_dir, moses_smiles
-from bench_similarity import _fps_chunk  # the same Morgan r2 2048 builder
+from _data import data_dir, morgan_chunk, moses_smiles
 
 warnings.simplefilter("ignore")
 
@@ -64,7 +63,7 @@ def fingerprints(n: int) -> np.ndarray:
     smiles = moses_smiles(n)
     chunks = [smiles[i : i + 5000] for i in range(0, len(smiles), 5000)]
     started = time.perf_counter()
-    fps = np.concatenate(Parallel(n_jobs=2)(delayed(_fps_chunk)(c) for c in chunks))
+    fps = np.concatenate(Parallel(n_jobs=2)(delayed(morgan_chunk)(c) for c in chunks))
     np.save(path, fps)
     print(f"fingerprints of {n:,} MOSES molecules built in {time.perf_counter() - started:.0f} s")
     return fps

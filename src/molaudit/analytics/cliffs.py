@@ -27,7 +27,7 @@ from rdkit.Chem.Scaffolds.MurckoScaffold import GetScaffoldForMol
 
 from molaudit.analytics._base import AnalyticInput, AnalyticResult, empty_result, register
 from molaudit.analytics.mmp.analytic import MMP_PAIR_COLUMNS
-from molaudit.analytics.params import Param, n_jobs_param
+from molaudit.analytics.params import Param, activity_units_param, n_jobs_param
 from molaudit.analytics.similarity.index import FingerprintIndex
 from molaudit.analytics.units import ActivityScale, fold_change, to_p_activity
 
@@ -355,14 +355,7 @@ MMP_FRAMES = {"pairs": MMP_PAIR_COLUMNS}
             choices=_DEFINITIONS,
             label="Cliff definition",
         ),
-        Param(
-            "activity_units",
-            "str",
-            None,
-            "Units of the activity column (nM, uM, pX, ...); None: the batch's, else inferred.",
-            optional=True,
-            label="Activity units",
-        ),
+        activity_units_param(),
         Param(
             "similarity",
             "float",

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from molaudit.analytics._base import AnalyticInput, AnalyticResult, empty_result, register
-from molaudit.analytics.params import Param
+from molaudit.analytics.params import Param, activity_units_param
 from molaudit.analytics.units import to_p_activity
 
 __all__ = ["LE_FACTOR", "lle"]
@@ -30,14 +30,9 @@ _LLE_COLUMNS = ("row", "id", "activity", "p_activity", "clogp", "lle")
     description="lipophilic ligand efficiency pActivity - cLogP (and LE) per molecule",
     needs_activity=True,
     params=(
-        Param(
-            "activity_units",
-            "str",
-            None,
+        activity_units_param(
             "Units of the activity column (nM, uM, pX, ...); None: the batch's, else inferred "
-            "with a note.",
-            optional=True,
-            label="Activity units",
+            "with a note."
         ),
         Param("le", "bool", True, "Also report ligand efficiency LE.", label="Ligand efficiency"),
     ),

@@ -234,6 +234,13 @@ def n_jobs_param(help: str = "Workers (None: the batch's n_jobs).") -> Param:
     return Param("n_jobs", "n_jobs", None, help, optional=True, label="Workers")
 
 
+def activity_units_param(
+    help: str = "Units of the activity column (nM, uM, pX, ...); None: the batch's, else inferred.",
+) -> Param:
+    """The declaration of an analytic's optional free-text ``activity_units`` parameter."""
+    return Param("activity_units", "str", None, help, optional=True, label="Activity units")
+
+
 def check_n_jobs(n_jobs: Any, where: str = "n_jobs") -> int:
     """``n_jobs`` as an int if it follows :data:`N_JOBS_RULE`, else :class:`ParameterError`.
 

@@ -38,7 +38,7 @@ import pandas as pd
 from molaudit.analytics._base import AnalyticInput, AnalyticResult, register
 from molaudit.analytics.mmp.index import MMPIndex, build_index, find_pairs, pair_table
 from molaudit.analytics.mmp.settings import DEFAULT_CUT_SMARTS, FragmentSettings
-from molaudit.analytics.params import Param, n_jobs_param
+from molaudit.analytics.params import Param, activity_units_param, n_jobs_param
 from molaudit.analytics.units import to_p_activity
 
 __all__ = ["MMP_PAIR_COLUMNS", "MMPIndex", "build_index", "find_pairs", "mmp", "pair_table"]
@@ -185,14 +185,7 @@ def _tanimoto_rows(data: AnalyticInput, rows_1: np.ndarray, rows_2: np.ndarray) 
             "One row per (pair, constant) like mmpdb's CSV.",
             label="All constants",
         ),
-        Param(
-            "activity_units",
-            "str",
-            None,
-            "Units of the activity column (nM, uM, pX, ...); None: the batch's, else inferred.",
-            optional=True,
-            label="Activity units",
-        ),
+        activity_units_param(),
         n_jobs_param(),
     ),
     frames={
