@@ -54,6 +54,7 @@ TIMED: list[tuple[Any, str, str]] = [
     (pipeline, "_inchi", "InChI"),
     (pipeline, "alerts", "alerts (PAINS/Brenk)"),
     (pipeline, "pattern_words", "pattern fingerprint (alert screens)"),
+    (pipeline, "screen_words", "pattern fingerprint (alert screens)"),
     (pipeline, "properties", "properties"),
     (pipeline, "options_fingerprint", "fingerprint"),
     # QED inside properties (either RDKit's QED module or molaudit's own formula)

@@ -21,6 +21,12 @@ if TYPE_CHECKING:
 __all__ = ["Batch"]
 
 
+#: ``show()`` reads or builds the substructure library in the background up to this many
+#: rows (about 30 s of two processes at 100k); larger batches build it on the first search,
+#: so that opening the panel of a 1M batch does not start minutes of work nobody asked for.
+BACKGROUND_LIBRARY_MAX_ROWS = 200_000
+
+
 class Batch:
     """An audited batch: one table row per input record, in input order.
 
@@ -145,6 +151,9 @@ class Batch:
         """The interactive audit panel (ipywidgets) for this batch."""
         from molaudit.notebook.panel import Panel
 
+        if 0 < len(self.table) <= BACKGROUND_LIBRARY_MAX_ROWS:
+            # the table's SMARTS filter will want it: read or build it while the user looks
+            self.substructure_library(background=True)
         return Panel(self)
 
     def summary(self) -> dict[str, Any]:
@@ -196,7 +205,32 @@ class Batch:
             from molaudit.analytics._manager import Analytics
 
             self._analytics = Analytics(self)
+            # the substructure libraries are kept in this batch's disk cache
+            self._analytics.input().memo("substructure_store", lambda: (self.store, self.key))
         return self._analytics
+
+    def substructure_library(
+        self, column: str = "std_smiles", *, background: bool = False, timeout: float = 900.0
+    ) -> Any:
+        """The batch's substructure library of ``column`` (``std_smiles`` or ``smiles``).
+
+        Read from the batch's disk cache when it is there, else built once (and written
+        there); a caller that finds a build running waits for it (at most ``timeout``
+        seconds) rather than starting a second. With ``background=True`` the read or build
+        starts in a daemon thread and the :class:`~molaudit.analytics.substructure.
+        LibraryBuild` is returned at once (failures are logged, never raised).
+
+        Returns
+        -------
+        SubstructureIndex or LibraryBuild
+        """
+        from molaudit.analytics.substructure import library_build
+
+        build = library_build(self.analytics.input(), column)
+        if background:
+            build.start()
+            return build
+        return build.get(timeout=timeout)
 
     def dedup(self) -> AnalyticResult:
         """Duplicates at four levels (exact, tautomer, stereo, salt form)."""

@@ -190,9 +190,10 @@ def test_cancel_is_honoured_between_slices(monkeypatch) -> None:
 
     smiles = _fixture_smiles()
     index = SubstructureIndex(smiles, np.arange(len(smiles)))
-    query = parse_query("c1ccccc1")  # most molecules: several slices of 50
+    # most molecules: several slices of 50 (a chain: no ring proof, every survivor matched)
+    query = parse_query("cccC")
     monkeypatch.setattr(module, "SLICE", 50)
-    assert len(index.candidates(query)) > 100
+    assert len(index.candidates(query)) > 100 and index._by_rings(query) is None
     with pytest.raises(AnalyticCancelled, match="cancelled"):
         index.search(query, cancel=_SetAfter(2))  # passes the first check and one slice
     expected = [i for i, s in enumerate(smiles) if Chem.MolFromSmiles(s).HasSubstructMatch(query)]

@@ -12,13 +12,20 @@ from pathlib import Path
 
 import pytest
 from rdkit import Chem, RDLogger
-from rdkit.Chem import QED
+from rdkit.Chem import QED, rdMolDescriptors, rdMolHash
 
-from molaudit.molecule.alert_screen import pattern_words
+from molaudit.molecule import pipeline
+from molaudit.molecule.alert_screen import atoms_matching, pattern_words
 from molaudit.molecule.checks import fragment_checks
-from molaudit.molecule.properties import properties, qed_properties
+from molaudit.molecule.properties import (
+    _default_rotors_are_strict,
+    _has_hydrogen_atoms,
+    properties,
+    qed_properties,
+)
 from molaudit.molecule.standardize import (
     _cleanup,
+    _has_charges,
     _has_h_atoms,
     _may_reionize,
     _tools,
@@ -179,3 +186,103 @@ def test_counted_fluorine_alert_matches_substructure_search(smiles: str, alert: 
         mol, words, mw=got["mw"], clogp=got["clogp"], tpsa=got["tpsa"], hbd=got["hbd"]
     )
     assert ours == QED.properties(mol)  # RDKit's own eight QED inputs
+
+
+#: Atoms the fixtures lack: radicals, dummies, isotopes, bonded metals, query atoms and bonds.
+_ODD_ATOMS = [
+    "[CH2]C[O]",
+    "*CC(*)=O",
+    "[13CH3]C([2H])([2H])O",
+    "C[Sn](C)(C)C",
+    "CC(=O)O[Na]",
+    "[Na+].[Cl-]",
+    "N.N.Cl[Pt]Cl",
+    "[Cu+2].[O-]C(=O)C",
+    "O=[N+]([O-])c1ccc([S-])cc1",
+    "C~C",  # a query bond
+    "C* |$;Q_e$|",  # a query atom from CXSMILES
+]
+
+
+def _odd_mols() -> list[Chem.Mol]:
+    out = [Chem.MolFromSmiles(s) for s in _ODD_ATOMS]
+    assert all(m is not None for m in out)
+    return out
+
+
+def test_atom_queries_equal_loops_over_every_atom(mols: list[Chem.Mol]) -> None:
+    """The C++ atom queries of the checks give what a Python loop over all atoms gives."""
+    fired_kinds: set[str] = set()
+    for mol in mols + _odd_mols():
+        atoms = list(mol.GetAtoms())
+        assert len(mol.GetAtomsMatchingQuery(pipeline._DUMMY)) == sum(
+            a.GetAtomicNum() == 0 for a in atoms
+        )
+        for query, keep in [
+            (pipeline._RADICAL, lambda a: a.GetNumRadicalElectrons() > 0),
+            (pipeline._ISOTOPE, lambda a: a.GetIsotope() != 0),
+            (pipeline._CHARGED, lambda a: a.GetFormalCharge() != 0),
+            (
+                pipeline._BONDED_METAL,
+                lambda a: (
+                    a.GetAtomicNum() not in pipeline._NONMETALS
+                    and a.GetAtomicNum() != 0
+                    and a.GetDegree() > 0
+                ),
+            ),
+        ]:
+            # same atoms, in atom order
+            assert [a.GetIdx() for a in atoms_matching(mol, query)] == [
+                a.GetIdx() for a in atoms if keep(a)
+            ]
+        assert mol.HasSubstructMatch(pipeline._CARBON) == any(a.GetAtomicNum() == 6 for a in atoms)
+        assert _has_charges(mol) == any(a.GetFormalCharge() for a in atoms)
+        assert _has_hydrogen_atoms(mol) == any(a.GetAtomicNum() == 1 for a in atoms)
+        fired: dict[str, str] = {}
+        pipeline._query_check(mol, fired)
+        pipeline._atom_checks(mol, fired)
+        n_query_atoms = sum(a.HasQuery() for a in atoms)
+        n_query_bonds = sum(b.HasQuery() for b in mol.GetBonds())
+        assert ("query_features" in fired) == bool(n_query_atoms or n_query_bonds)
+        if n_query_atoms:
+            assert f"{n_query_atoms} query atom(s)" in fired["query_features"]
+        if n_query_bonds:
+            assert f"{n_query_bonds} query bond(s)" in fired["query_features"]
+        fired_kinds |= set(fired)
+    # every check the queries feed fired somewhere, so none was compared only on empty lists
+    assert {"query_features", "dummy_atoms", "radicals", "isotopes", "organometallic"} <= (
+        fired_kinds
+    )
+
+
+def test_default_rotatable_bonds_are_the_strict_count(mols: list[Chem.Mol]) -> None:
+    """The audit counts rotatable bonds once when RDKit's Default is its Strict definition."""
+    assert _default_rotors_are_strict()  # the RDKit wheels are built with the strict default
+    options = rdMolDescriptors.NumRotatableBondsOptions
+    differs = 0
+    for mol in mols:
+        strict = rdMolDescriptors.CalcNumRotatableBonds(mol, options.Strict)
+        assert rdMolDescriptors.CalcNumRotatableBonds(mol) == strict
+        differs += rdMolDescriptors.CalcNumRotatableBonds(mol, options.NonStrict) != strict
+    assert differs > 100  # the definitions do differ on these molecules
+
+
+def test_tautomer_hash_without_a_copy_is_the_same(mols: list[Chem.Mol]) -> None:
+    """``MolHash`` of the stereo-free molecule itself equals the hash of a copy of it."""
+    tautomer = rdMolHash.HashFunction.HetAtomTautomerv2
+    for mol in mols[:400]:
+        flat = Chem.Mol(mol)
+        Chem.RemoveStereochemistry(flat)
+        before = Chem.MolToSmiles(flat)
+        expected = rdMolHash.MolHash(Chem.Mol(flat), tautomer)  # what the audit used to do
+        assert rdMolHash.MolHash(flat, tautomer) == expected
+        assert Chem.MolToSmiles(flat) == before  # the argument is not modified
+
+
+def test_aromatic_ring_count_without_the_copy(mols: list[Chem.Mol]) -> None:
+    """QED's AROM without its defensive copy: DeleteSubstructs leaves its input alone."""
+    for mol in mols[:400]:
+        before = Chem.MolToSmiles(mol)
+        expected = len(Chem.GetSSSR(Chem.DeleteSubstructs(Chem.Mol(mol), QED.AliphaticRings)))
+        assert len(Chem.GetSSSR(Chem.DeleteSubstructs(mol, QED.AliphaticRings))) == expected
+        assert Chem.MolToSmiles(mol) == before

@@ -202,3 +202,22 @@ def test_large_table_pages_fast():
     assert mws == sorted(mws)
     assert mws == np.sort(big["mw"].to_numpy())[350:400].tolist()
     assert elapsed < 1.0
+
+
+def test_smarts_on_a_small_part_of_a_large_table_loops_without_a_library() -> None:
+    """2,500 of 12,000 rows: a loop (~50 us a molecule) instead of building a library over
+    all 12,000 (~430 us a molecule); the answer is the plain HasSubstructMatch loop's."""
+    from rdkit import Chem
+
+    from molaudit.notebook.table import LIBRARY_MIN_ROWS, TableModel
+
+    pool = ["c1ccccc1O", "CCO", "c1ccncc1", "CCN", "C1CC1C(=O)O", "ClC(Cl)Cl"]
+    smiles = [pool[i % len(pool)] for i in range(12_000)]
+    model = TableModel(pd.DataFrame({"row": np.arange(12_000), "smiles": smiles}))
+    positions = np.arange(0, 12_000, 12_000 // 2_500)[:2_500]
+    assert LIBRARY_MIN_ROWS <= len(positions) < 12_000 // 4
+    model.match_smarts("[#7]", positions)
+    assert model._substructure_index is None  # no library was built
+    query = Chem.MolFromSmarts("[#7]")
+    expected = [Chem.MolFromSmiles(smiles[p]).HasSubstructMatch(query) for p in positions]
+    assert (model._smarts_known("[#7]")[positions] == 1).tolist() == expected

@@ -211,7 +211,7 @@ class Analytics:
             self._set_state(name, "not run", message, full)
             return empty_result(name, message, full)
         store = self._batch.store
-        if store is not None:
+        if store is not None and name not in _QUERY_ANALYTICS:  # those are never written
             blob = store.get_bytes("analytics", key)
             if blob is not None:
                 try:
@@ -279,7 +279,7 @@ class Analytics:
         if hit is not None:
             return hit
         store = self._batch.store
-        if store is not None:
+        if store is not None and name not in _QUERY_ANALYTICS:  # those are never written
             blob = store.get_bytes("analytics", key)
             if blob is not None:
                 try:

@@ -1,40 +1,59 @@
 """Substructure search over a batch: pattern-fingerprint screen, then RDKit's ``SubstructLibrary``.
 
 The index holds the standardized parent of every non-error row (``std_smiles``, parsed once):
-its RDKit canonical SMILES (~50 bytes), its RDKit pattern fingerprint (2048 bits, packed as
-``uint64`` word columns, 256 bytes) and one flag: 356 bytes a molecule in memory and 300 as
-bytes at 20k MOSES. A ``MolHolder`` of live molecules took 28 kB a molecule (2.8 GB at 100k),
-so no molecule is kept parsed.
+its RDKit canonical SMILES, its RDKit pattern fingerprint (2048 bits, packed as ``uint64``
+word columns), the atom types it has (element x aromatic flag, 512 bits), the keys of its
+rings and of its atoms' stars (ids into two small vocabularies) and a flag byte: about 500
+bytes a molecule (MOSES). A ``MolHolder`` of live molecules took 28 kB a molecule (2.8 GB at
+100k), so no molecule is kept parsed.
 
-A search screens every molecule at once with numpy (the query's fingerprint bits must all be
-set in the molecule's; :mod:`molaudit.analytics.substructure_screen`, which also tightens
-SMARTS queries whose unspecified bonds RDKit's query fingerprint skips), then matches only
-the survivors with RDKit: a ``SubstructLibrary`` over their SMILES in a
-``CachedTrustedSmilesMolHolder`` (re-read without full sanitization, RDKit's own recipe),
-``numThreads`` threads. The answer is exactly the set a plain ``HasSubstructMatch`` loop over
-the sanitized parents gives (``useChirality=False``, RDKit's default for
-``HasSubstructMatch``); ``tests/analytics/test_substructure.py`` checks that on 54 queries.
+A search answers, with no parse at all,
 
-Where the time goes (MOSES, 2 cores, measured 2026-12-02, ``benchmarks/bench_search.py``):
-the screen takes 1-2 ms at 100k and lets through few more molecules than match (indole: 2,393
-for 1,157 matches; RDKit's own screen of the SMARTS let through 16x more at 20k). What is left
-is re-reading each survivor's SMILES, about 3x what the loop spends on one pre-parsed
-molecule; so the search is >= 10x faster than a ``HasSubstructMatch`` loop over pre-parsed
-parents when about 2% of the molecules match or fewer, 2-7x at 3-11%, and 3x slower than that
-loop for a query most molecules match (benzene: 3.5 s at 100k, against 1.1 s for the loop
-and 10.6 s to parse the loop's molecules in the first place).
+- a one-atom query that reads only element and aromaticity (``[#7]``, ``N``, ``c``,
+  ``[Cl,Br]``) from the atom types;
+- a *star* query (one atom bonded to all the others: ``C(=O)N``, ``S(=O)(=O)N``,
+  ``C(F)(F)F``, ``cN``) of such atoms and of bonds that read only the bond type, from the
+  star keys: each molecule keeps, per atom, its type and the (bond, type) of all its
+  neighbours, and RDKit matches the query on each distinct star alone;
 
-The index is built on first use and kept with the batch in memory (``data.memo``).
-:meth:`SubstructureIndex.to_bytes` / :meth:`~SubstructureIndex.from_bytes` turn it into plain
-bytes (a header, numpy arrays and the SMILES as UTF-8 text: never a Python pickle) for a disk
-cache; the analytics input carries no cache store yet, so that is not wired in. Survivors are
-matched in slices so that a ``cancel`` event is honoured between slices.
+and for a one-cycle query of such atoms and bonds (``c1ccccc1``, ``C1CC1``) it takes every
+molecule one of whose rings (read alone by RDKit) contains the query as a match. Every other
+molecule is screened with numpy (the query's pattern-fingerprint bits must all be set in the
+molecule's; :mod:`molaudit.analytics.substructure_screen`, which also tightens SMARTS queries
+whose unspecified bonds RDKit's query fingerprint skips), and the survivors are matched by
+RDKit: a ``SubstructLibrary`` over their SMILES in a ``CachedTrustedSmilesMolHolder``
+(re-read without full sanitization, RDKit's own recipe), ``numThreads`` threads. In every
+case the answer is exactly the set a plain ``HasSubstructMatch`` loop over the sanitized
+parents gives (``useChirality=False``, RDKit's default); ``tests/analytics/
+test_substructure.py`` and ``test_substructure_library.py`` check that on ~100 queries and
+hand-picked odd molecules (cubane, dative bonds, explicit hydrogens, selenophene...).
+
+Measured 2026-12-02 (MOSES, 2 cores shared, load 3.4-4.1, ``benchmarks/bench_search.py``),
+against that loop over already-parsed parents: at 100k every query of the bench is x8 or more
+faster (bromobenzene x8.1, indole x18.5, benzene x11.7, amide x19.8, ``[#7]`` x34.6,
+cyclopropane x110), 5-60 ms a query; the table's SMARTS filter takes at most 0.05 s. What is
+left is re-reading the survivors of queries that are neither stars nor one cycle (fused
+rings, chains), ~30 us a molecule. Building costs ~430 us a molecule (the pattern
+fingerprint 60% of it; +30% for the types and keys): 59 s at 100k at load 4, once per batch.
+
+A batch's index lives in a :class:`LibraryBuild`: read from the batch's disk cache (the
+``analytics`` cache, key = batch key + :data:`_LIBRARY_FORMAT`), else built once and
+written there; built in a daemon thread when the panel opens (:meth:`molaudit.Batch.show`) or
+on first use; a caller that finds a build running waits for it (bounded) instead of starting
+a second. :meth:`SubstructureIndex.to_bytes` / :meth:`~SubstructureIndex.from_bytes` are
+plain bytes (a header, numpy arrays and the SMILES as UTF-8 text: never a Python pickle). The
+molecule table's library of the input ``smiles`` is derived from the parents' one, parsing
+only the molecules standardization changed (:meth:`SubstructureIndex.derived`; not written
+to disk, the parents' one is). Survivors
+are matched in slices so that a ``cancel`` event is honoured between slices.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -45,19 +64,31 @@ from rdkit.Chem import rdSubstructLibrary
 from molaudit.analytics._base import AnalyticInput, AnalyticResult, empty_result, register
 from molaudit.analytics.params import Param, ParameterError
 from molaudit.analytics.substructure_screen import (
+    ATOM_WORDS,
     FP_BITS,
     WORDS,
+    RingKey,
+    StarKey,
+    atom_codes,
+    atom_query_mask,
+    atom_types,
+    graph_keys,
     irregular,
     pack,
     query_screens,
+    ring_query_matches,
     screen,
+    star_query_matches,
 )
 
-__all__ = ["SubstructureIndex", "parse_query", "substructure"]
+__all__ = ["LibraryBuild", "SubstructureIndex", "library", "parse_query", "substructure"]
+
+logger = logging.getLogger("molaudit")
 
 #: Survivors of the screen matched between two checks of the cancel event.
 SLICE = 5_000
-_LIBRARY_FORMAT = "substructure-library-2"
+#: Header of the bytes format; part of the disk-cache key, so a new format never reads an old.
+_LIBRARY_FORMAT = "substructure-library-3"
 
 
 def parse_query(query: str) -> Chem.Mol:
@@ -86,19 +117,74 @@ def parse_query(query: str) -> Chem.Mol:
     return mol
 
 
-def _entries(smiles: Sequence[str | None]) -> list[tuple[str, bytes, bool] | None]:
-    """(canonical SMILES, pattern fingerprint, irregular) of each SMILES; None when it does
-    not parse."""
-    out: list[tuple[str, bytes, bool] | None] = []
+Entry = tuple[str, bytes, int, bytes, set[RingKey], set[StarKey]]
+#: Flags of a molecule: a premise of the tightened SMARTS fails for it (screened with
+#: RDKit's plain query fingerprint), or it has a dative bond (RDKit's pattern fingerprint
+#: misses paths through those: never screened out, always matched)
+#: A molecule without star keys (a dative bond, or a bond order that does not say its type)
+#: is matched by RDKit on star queries.
+IRREGULAR, UNSCREENED, NO_STARS = 1, 2, 4
+_DATIVE = Chem.MolFromSmarts("[*]->[*]")
+
+
+def _entries(smiles: Sequence[str | None]) -> list[Entry | None]:
+    """(canonical SMILES, pattern fingerprint, flags, atom types, ring keys, star keys) of
+    each SMILES; None when it does not parse."""
+    out: list[Entry | None] = []
     blocker = rdBase.BlockLogs()  # noqa: F841 (logging is blocked while it lives)
     for s in smiles:
         mol = Chem.MolFromSmiles(s) if isinstance(s, str) and s else None
         if mol is None:
             out.append(None)
             continue
-        fp = Chem.PatternFingerprint(mol, fpSize=FP_BITS)
-        out.append((Chem.MolToSmiles(mol), DataStructs.BitVectToBinaryText(fp), irregular(mol)))
+        fp = DataStructs.BitVectToBinaryText(Chem.PatternFingerprint(mol, fpSize=FP_BITS))
+        text = Chem.MolToSmiles(mol)
+        codes = atom_codes(mol, text)
+        flags = IRREGULAR * irregular(mol) | UNSCREENED * mol.HasSubstructMatch(_DATIVE)
+        rings, stars = graph_keys(mol, codes)
+        if stars is None:  # a bond beyond single..aromatic: never screened out either
+            flags, stars = flags | NO_STARS | UNSCREENED, set()
+        out.append((text, fp, flags, atom_types(mol, codes), rings, stars))
     return out
+
+
+def _all_entries(smiles: Sequence[str | None], n_jobs: int) -> list[Entry | None]:
+    if n_jobs != 1 and len(smiles) >= 20_000:
+        from joblib import Parallel, delayed
+
+        size = max(2_000, len(smiles) // (4 * max(n_jobs, 1)) + 1)
+        chunks = [list(smiles[i : i + size]) for i in range(0, len(smiles), size)]
+        parts = Parallel(n_jobs=n_jobs)(delayed(_entries)(c) for c in chunks)
+        return [e for part in parts for e in part]
+    return _entries(smiles)
+
+
+def _pack_types(types: list[bytes]) -> np.ndarray:
+    if not types:
+        return np.zeros((ATOM_WORDS, 0), dtype=np.uint64)
+    flat = np.frombuffer(b"".join(types), dtype="<u8").reshape(len(types), ATOM_WORDS)
+    return np.ascontiguousarray(flat.T, dtype=np.uint64)
+
+
+def _csr(lists: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    ptr = np.zeros(len(lists) + 1, dtype=np.int64)
+    ptr[1:] = np.cumsum([len(x) for x in lists])
+    ids = np.fromiter((i for x in lists for i in x), dtype=np.int64, count=int(ptr[-1]))
+    return ptr, ids
+
+
+def _lists(ptr: np.ndarray, ids: np.ndarray) -> list[list[int]]:
+    p, i = ptr.tolist(), ids.tolist()
+    return [i[p[k] : p[k + 1]] for k in range(len(p) - 1)]
+
+
+def _vocab_text(keys: list[tuple[int, ...]]) -> bytes:
+    return "\n".join(",".join(str(x) for x in key) for key in keys).encode("ascii")
+
+
+def _vocab(text: bytes) -> list[tuple[int, ...]]:
+    lines = text.decode("ascii").split("\n")
+    return [tuple(int(x) for x in line.split(",")) for line in lines if line]
 
 
 class SubstructureIndex:
@@ -118,23 +204,112 @@ class SubstructureIndex:
         rows = np.asarray(rows, dtype=np.int64)
         if len(rows) != len(smiles):
             raise ValueError(f"rows ({len(rows)}) and smiles ({len(smiles)}) differ in length")
-        if n_jobs != 1 and len(smiles) >= 20_000:
-            from joblib import Parallel, delayed
+        self._set(rows, _all_entries(smiles, n_jobs))
 
-            size = max(2_000, len(smiles) // (4 * max(n_jobs, 1)) + 1)
-            chunks = [list(smiles[i : i + size]) for i in range(0, len(smiles), size)]
-            parts = Parallel(n_jobs=n_jobs)(delayed(_entries)(c) for c in chunks)
-            entries = [e for part in parts for e in part]
-        else:
-            entries = _entries(smiles)
+    def _set(self, rows: np.ndarray, entries: Sequence[Entry | None]) -> None:
         kept = [(row, e) for row, e in zip(rows, entries, strict=True) if e is not None]
-        self.rows = np.asarray([row for row, _ in kept], dtype=np.int64)
-        # RDKit canonical SMILES, re-read without full sanitization when matched; checked
-        # against HasSubstructMatch on the sanitized parents by tests/analytics/
-        # test_substructure.py (ring, H-count, charge and recursive queries included)
-        self.smiles = [e[0] for _, e in kept]
-        self.fingerprints = pack([e[1] for _, e in kept])
-        self.odd = np.flatnonzero(np.fromiter((e[2] for _, e in kept), bool, len(kept)))
+        vocab: dict[RingKey, int] = {}
+        rings = [[vocab.setdefault(key, len(vocab)) for key in e[4]] for _, e in kept]
+        star_vocab: dict[StarKey, int] = {}
+        stars = [[star_vocab.setdefault(key, len(star_vocab)) for key in e[5]] for _, e in kept]
+        self._arrays(
+            np.asarray([row for row, _ in kept], dtype=np.int64),
+            # RDKit canonical SMILES, re-read without full sanitization when matched;
+            # checked against HasSubstructMatch on the sanitized parents by tests/analytics/
+            # test_substructure.py (ring, H-count, charge and recursive queries included)
+            [e[0] for _, e in kept],
+            pack([e[1] for _, e in kept]),
+            np.fromiter((e[2] for _, e in kept), np.uint8, len(kept)),
+            _pack_types([e[3] for _, e in kept]),
+            rings,
+            list(vocab),
+            stars,
+            list(star_vocab),
+        )
+
+    def _arrays(
+        self,
+        rows: np.ndarray,
+        smiles: list[str],
+        fingerprints: np.ndarray,
+        flags: np.ndarray,
+        types: np.ndarray,
+        rings: list[list[int]],
+        vocab: list[RingKey],
+        stars: list[list[int]],
+        star_vocab: list[StarKey],
+    ) -> None:
+        """Set the columns, ordered by ascending row (``rings``: ids into ``vocab`` of each
+        molecule's ring keys)."""
+        order = np.argsort(rows, kind="stable")
+        if np.any(order != np.arange(len(order))):
+            rows, flags = rows[order], flags[order]
+            smiles = [smiles[i] for i in order]
+            rings = [rings[i] for i in order]
+            stars = [stars[i] for i in order]
+            fingerprints, types = fingerprints[:, order], types[:, order]
+        self.rows = np.asarray(rows, dtype=np.int64)
+        self.smiles = smiles
+        self.fingerprints = np.ascontiguousarray(fingerprints, dtype=np.uint64)
+        self.flags = np.asarray(flags, dtype=np.uint8)
+        self.types = np.ascontiguousarray(types, dtype=np.uint64)
+        self.ring_vocab = vocab
+        self.ring_ptr, self.ring_ids = _csr(rings)
+        self.star_vocab = star_vocab
+        self.star_ptr, self.star_ids = _csr(stars)
+
+    @property
+    def odd(self) -> np.ndarray:
+        """Positions (ascending) of the molecules a tightened query cannot screen."""
+        return np.flatnonzero(self.flags & IRREGULAR)
+
+    @classmethod
+    def derived(
+        cls,
+        smiles: Sequence[str | None],
+        rows: Sequence[int],
+        base: SubstructureIndex,
+        same: Sequence[bool],
+        n_jobs: int = 1,
+    ) -> SubstructureIndex:
+        """An index of ``smiles`` (with their ``rows``) that takes from ``base`` every
+        molecule where ``same`` says the structure is the one ``base`` holds for that row,
+        so only the others are parsed (e.g. the table's input ``smiles`` from the library of
+        the parents: the same where standardization changed nothing)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if not len(rows) == len(smiles) == len(same):
+            raise ValueError("rows, smiles and same differ in length")
+        in_base = np.zeros(len(rows), dtype=bool)
+        where = np.zeros(len(rows), dtype=np.int64)
+        if len(base):
+            where = np.minimum(np.searchsorted(base.rows, rows), len(base) - 1)
+            in_base = np.asarray(same, dtype=bool) & (base.rows[where] == rows)
+        if in_base.all() and np.array_equal(rows, base.rows):
+            return base  # the same rows and structures: the same index
+        fresh = np.flatnonzero(~in_base)
+        parsed = cls([smiles[i] for i in fresh], rows[fresh], n_jobs=n_jobs)
+        take = where[in_base]
+        vocab = {key: i for i, key in enumerate(base.ring_vocab)}
+        remap = [vocab.setdefault(key, len(vocab)) for key in parsed.ring_vocab]
+        base_rings = _lists(base.ring_ptr, base.ring_ids)
+        star_vocab = {key: i for i, key in enumerate(base.star_vocab)}
+        star_remap = [star_vocab.setdefault(key, len(star_vocab)) for key in parsed.star_vocab]
+        base_stars = _lists(base.star_ptr, base.star_ids)
+        self = cls.__new__(cls)
+        self._arrays(
+            np.concatenate([rows[in_base], parsed.rows]),
+            [base.smiles[p] for p in take] + parsed.smiles,
+            np.concatenate([base.fingerprints[:, take], parsed.fingerprints], axis=1),
+            np.concatenate([base.flags[take], parsed.flags]),
+            np.concatenate([base.types[:, take], parsed.types], axis=1),
+            [base_rings[p] for p in take]
+            + [[remap[i] for i in r] for r in _lists(parsed.ring_ptr, parsed.ring_ids)],
+            list(vocab),
+            [base_stars[p] for p in take]
+            + [[star_remap[i] for i in r] for r in _lists(parsed.star_ptr, parsed.star_ids)],
+            list(star_vocab),
+        )
+        return self
 
     @classmethod
     def from_bytes(cls, blob: bytes) -> SubstructureIndex:
@@ -143,42 +318,76 @@ class SubstructureIndex:
         if header.decode("ascii", "replace") != _LIBRARY_FORMAT:
             raise ValueError("not a molaudit substructure library")
         view = memoryview(rest)
-        if len(view) < 16:
+        if len(view) < 40:
             raise ValueError("substructure library is truncated")
-        n, n_odd = (int(x) for x in np.frombuffer(view[:16], dtype="<i8"))
-        if n < 0 or not 0 <= n_odd <= n or len(view) < 16 + 8 * (n + n_odd + WORDS * n):
-            raise ValueError("substructure library is truncated or damaged")
-        offset = 16
-        self = cls.__new__(cls)
-        self.rows = np.frombuffer(view[offset : offset + 8 * n], dtype="<i8").astype(np.int64)
-        offset += 8 * n
-        self.odd = np.frombuffer(view[offset : offset + 8 * n_odd], dtype="<i8").astype(np.int64)
-        offset += 8 * n_odd
-        size = 8 * WORDS * n
-        self.fingerprints = (
-            np.frombuffer(view[offset : offset + size], dtype="<u8")
-            .astype(np.uint64)
-            .reshape(WORDS, n)
+        n, n_ring, n_star, ring_text, star_text = (
+            int(x) for x in np.frombuffer(view[:40], dtype="<i8")
         )
-        offset += size
-        text = bytes(view[offset:]).decode("utf-8")
+        body = 8 * ((1 + WORDS + ATOM_WORDS) * n + 2 * (n + 1) + n_ring + n_star) + n
+        if min(n, n_ring, n_star, ring_text, star_text) < 0 or len(view) < 40 + body:
+            raise ValueError("substructure library is truncated or damaged")
+        offset = 40
+
+        def take(size: int, dtype: str) -> np.ndarray:
+            nonlocal offset
+            out = np.frombuffer(view[offset : offset + size], dtype=dtype)
+            offset += size
+            return out
+
+        self = cls.__new__(cls)
+        self.rows = take(8 * n, "<i8").astype(np.int64)
+        self.fingerprints = take(8 * WORDS * n, "<u8").astype(np.uint64).reshape(WORDS, n)
+        self.types = take(8 * ATOM_WORDS * n, "<u8").astype(np.uint64).reshape(ATOM_WORDS, n)
+        self.ring_ptr = take(8 * (n + 1), "<i8").astype(np.int64)
+        self.ring_ids = take(8 * n_ring, "<i8").astype(np.int64)
+        self.star_ptr = take(8 * (n + 1), "<i8").astype(np.int64)
+        self.star_ids = take(8 * n_star, "<i8").astype(np.int64)
+        self.flags = take(n, "u1").copy()
+        try:
+            self.ring_vocab = _vocab(bytes(take(ring_text, "u1")))
+            self.star_vocab = _vocab(bytes(take(star_text, "u1")))
+            text = bytes(view[offset:]).decode("utf-8")
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise ValueError(f"substructure library is damaged ({exc})") from None
         self.smiles = text.split("\n") if n else []
         if len(self.smiles) != n or len(self.rows) != n:
             raise ValueError("substructure library and its rows differ in length")
-        if n_odd and (self.odd[0] < 0 or self.odd[-1] >= n or np.any(np.diff(self.odd) <= 0)):
-            raise ValueError("substructure library is damaged (irregular positions)")
+        if np.any(self.flags > IRREGULAR | UNSCREENED | NO_STARS):
+            raise ValueError("substructure library is damaged (flags)")
+        for ptr, ids, vocab in (
+            (self.ring_ptr, self.ring_ids, self.ring_vocab),
+            (self.star_ptr, self.star_ids, self.star_vocab),
+        ):
+            if (
+                ptr[0] != 0
+                or ptr[-1] != len(ids)
+                or np.any(np.diff(ptr) < 0)
+                or (len(ids) and not 0 <= ids.min() <= ids.max() < len(vocab))
+            ):
+                raise ValueError("substructure library is damaged (ring or star keys)")
         return self
 
     def to_bytes(self) -> bytes:
-        """Plain bytes: a header line, sizes, rows, irregular positions, fingerprint words
-        (all little-endian) and the SMILES joined by newlines."""
+        """Plain bytes: a header line; sizes; rows, fingerprint words, atom-type words,
+        ring-key offsets and ids, star-key offsets and ids (all little-endian), one flag
+        byte a molecule; the ring and star keys as text (one per line, comma-separated) and
+        the SMILES joined by newlines."""
+        rings, stars = _vocab_text(self.ring_vocab), _vocab_text(self.star_vocab)
+        sizes = [len(self.rows), len(self.ring_ids), len(self.star_ids), len(rings), len(stars)]
         return b"".join(
             [
                 _LIBRARY_FORMAT.encode("ascii") + b"\n",
-                np.asarray([len(self.rows), len(self.odd)], dtype="<i8").tobytes(),
+                np.asarray(sizes, dtype="<i8").tobytes(),
                 np.ascontiguousarray(self.rows, dtype="<i8").tobytes(),
-                np.ascontiguousarray(self.odd, dtype="<i8").tobytes(),
                 np.ascontiguousarray(self.fingerprints, dtype="<u8").tobytes(),
+                np.ascontiguousarray(self.types, dtype="<u8").tobytes(),
+                np.ascontiguousarray(self.ring_ptr, dtype="<i8").tobytes(),
+                np.ascontiguousarray(self.ring_ids, dtype="<i8").tobytes(),
+                np.ascontiguousarray(self.star_ptr, dtype="<i8").tobytes(),
+                np.ascontiguousarray(self.star_ids, dtype="<i8").tobytes(),
+                np.ascontiguousarray(self.flags, dtype="u1").tobytes(),
+                rings,
+                stars,
                 "\n".join(self.smiles).encode("utf-8"),
             ]
         )
@@ -188,7 +397,52 @@ class SubstructureIndex:
 
     def candidates(self, query: Chem.Mol) -> np.ndarray:
         """Library positions (ascending) whose fingerprint passes the query's screen."""
-        return screen(self.fingerprints, self.odd, query_screens(query))
+        passed = screen(self.fingerprints, self.odd, query_screens(query))
+        loose = np.flatnonzero(self.flags & UNSCREENED)
+        return np.union1d(passed, loose) if len(loose) else passed
+
+    def _by_atom_type(self, query: Chem.Mol) -> np.ndarray | None:
+        """Positions matching a one-atom query on element/aromaticity alone (no parse), or
+        None when the query is not of that kind (see :func:`atom_query_mask`)."""
+        if query.GetNumAtoms() != 1:
+            return None
+        mask = atom_query_mask(query, np.bitwise_or.reduce(self.types, axis=1))
+        if mask is None:
+            return None
+        hit = np.zeros(len(self), dtype=bool)
+        for j in np.flatnonzero(mask):
+            hit |= (self.types[j] & mask[j]) != 0
+        return np.flatnonzero(hit)
+
+    def _by_stars(self, query: Chem.Mol) -> tuple[np.ndarray, np.ndarray] | None:
+        """For a star query (:func:`~molaudit.analytics.substructure_screen.star_query_size`):
+        the positions that contain it among the molecules with star keys (an exact answer),
+        and the screened molecules without star keys, which are still to be matched; None
+        for other queries."""
+        probes = self.__dict__.setdefault("_star_probes", {})
+        keys = star_query_matches(query, self.star_vocab, probes)
+        if keys is None:
+            return None
+        wanted = np.zeros(len(self.star_vocab), dtype=bool)
+        wanted[keys] = True
+        owner = np.repeat(np.arange(len(self), dtype=np.int64), np.diff(self.star_ptr))
+        proven = np.unique(owner[wanted[self.star_ids]])
+        rest = np.flatnonzero(self.flags & NO_STARS)
+        if len(rest):
+            rest = np.intersect1d(rest, self.candidates(query), assume_unique=True)
+        return proven, rest
+
+    def _by_rings(self, query: Chem.Mol) -> np.ndarray | None:
+        """Positions (ascending) proven to contain a one-cycle query because one of their
+        rings, read alone, contains it (:func:`~molaudit.analytics.substructure_screen.
+        ring_query_matches`); None for other queries. Not proven is not a no."""
+        keys = ring_query_matches(query, self.ring_vocab)
+        if keys is None:
+            return None
+        wanted = np.zeros(len(self.ring_vocab), dtype=bool)
+        wanted[keys] = True
+        owner = np.repeat(np.arange(len(self), dtype=np.int64), np.diff(self.ring_ptr))
+        return np.unique(owner[wanted[self.ring_ids]])
 
     def search(self, query: Chem.Mol, *, cancel: Any = None, num_threads: int = -1) -> np.ndarray:
         """Input rows (ascending) of the molecules containing ``query``.
@@ -202,48 +456,245 @@ class SubstructureIndex:
 
         if cancel is not None and cancel.is_set():
             raise AnalyticCancelled("substructure search was cancelled")
-        survivors = self.candidates(query)
+        direct = self._by_atom_type(query)
+        if direct is not None:
+            return np.sort(self.rows[direct])
+        stars = self._by_stars(query)
+        if stars is not None:  # exact for every molecule with star keys: match the others
+            proven, survivors = stars
+        else:
+            survivors = self.candidates(query)
+            proven = self._by_rings(query)
+        if proven is not None:  # those need no parse; the rest of the survivors are matched
+            survivors = survivors[~np.isin(survivors, proven, assume_unique=True)]
+        hits: list[np.ndarray] = [] if proven is None else [proven]
+        if len(survivors):
+            hits += self._match(query, survivors, cancel, num_threads)
+        positions = np.concatenate(hits) if hits else np.zeros(0, dtype=np.int64)
+        return np.sort(self.rows[positions])
+
+    def _match(
+        self, query: Chem.Mol, survivors: np.ndarray, cancel: Any, num_threads: int
+    ) -> list[np.ndarray]:
+        """Positions among ``survivors`` that RDKit matches, slice by slice."""
+        from molaudit.analytics._base import AnalyticCancelled
+
+        # one holder and one library per search; the slices only bound the cancel latency
+        holder = rdSubstructLibrary.CachedTrustedSmilesMolHolder()
+        smiles = self.smiles
+        for i in survivors.tolist():
+            holder.AddSmiles(smiles[i])
+        matcher = rdSubstructLibrary.SubstructLibrary(holder)
         hits: list[np.ndarray] = []
         for start in range(0, len(survivors), SLICE):
             if cancel is not None and cancel.is_set():
                 raise AnalyticCancelled("substructure search was cancelled")
-            part = survivors[start : start + SLICE]
-            holder = rdSubstructLibrary.CachedTrustedSmilesMolHolder()
-            for i in part:
-                holder.AddSmiles(self.smiles[i])
-            found = rdSubstructLibrary.SubstructLibrary(holder).GetMatches(
+            end = min(start + SLICE, len(survivors))
+            found = matcher.GetMatches(
                 query,
+                start,
+                end,
                 recursionPossible=True,
                 useChirality=False,
                 useQueryQueryMatches=False,
                 numThreads=num_threads,
                 maxResults=-1,
             )
-            hits.append(part[np.fromiter(found, dtype=np.int64, count=len(found))])
-        positions = np.concatenate(hits) if hits else np.zeros(0, dtype=np.int64)
-        return np.sort(self.rows[positions])
+            hits.append(survivors[np.fromiter(found, dtype=np.int64, count=len(found))])
+        return hits
 
 
-def _library_inputs(data: AnalyticInput) -> tuple[list[str | None], np.ndarray]:
+#: Columns a batch's library can index: the parents, and the input as parsed (derived).
+LIBRARY_COLUMNS = ("std_smiles", "smiles")
+#: Seconds a caller waits for a library another thread is building (then it gives up).
+WAIT_SECONDS = 900.0
+
+
+class LibraryBuild:
+    """One library, built once: from the disk cache, in a background thread or on first use.
+
+    Parameters
+    ----------
+    make : callable
+        Builds the :class:`SubstructureIndex` (slow).
+    store : molaudit.run.cache.Store, optional
+        Where the library is kept as bytes (``analytics`` cache, key ``key``).
+    key : str, optional
+        Disk-cache key (the batch key, the column and :data:`_LIBRARY_FORMAT`).
+
+    Notes
+    -----
+    At most one build runs at a time: a caller that finds one running (in the background or
+    in another thread) waits for it, at most ``timeout`` seconds, instead of building a
+    second. A background build that fails is logged (logger ``molaudit``) and never raised;
+    the next :meth:`get` then builds in the caller, where an error is the caller's.
+    """
+
+    def __init__(
+        self, make: Callable[[], SubstructureIndex], *, store: Any = None, key: str | None = None
+    ) -> None:
+        self._make = make
+        self._store = store
+        self._key = key
+        self._lock = threading.Lock()
+        self._index: SubstructureIndex | None = None
+        self._building: threading.Event | None = None
+        self.thread: threading.Thread | None = None
+        #: 'cache' (read from disk) or 'built', once there is an index
+        self.source: str | None = None
+        #: seconds the read or the build took
+        self.seconds: float | None = None
+        #: the last background failure, as text
+        self.error: str | None = None
+
+    @property
+    def ready(self) -> bool:
+        """True when the index is there (no wait)."""
+        return self._index is not None
+
+    def start(self) -> bool:
+        """Build (or read) in a daemon thread; False when built, or a build is running."""
+        with self._lock:
+            if self._index is not None or self._building is not None:
+                return False
+            self._building = threading.Event()
+        self.thread = threading.Thread(
+            target=self._background, name="molaudit-substructure-library", daemon=True
+        )
+        self.thread.start()
+        return True
+
+    def _background(self) -> None:
+        try:
+            self._produce()
+        except BaseException as exc:  # never raised into anyone's cell: logged
+            self.error = f"{type(exc).__name__}: {exc}"
+            logger.warning("background substructure library build failed: %s", self.error)
+
+    def get(self, *, timeout: float = WAIT_SECONDS, cancel: Any = None) -> SubstructureIndex:
+        """The index: now when there, after a running build (bounded), else built here.
+
+        Raises
+        ------
+        TimeoutError
+            Another build is still running after ``timeout`` seconds.
+        AnalyticCancelled
+            ``cancel`` was set while waiting.
+        """
+        from molaudit.analytics._base import AnalyticCancelled
+
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                if self._index is not None:
+                    return self._index
+                running = self._building
+                if running is None:
+                    self._building = threading.Event()
+            if running is None:
+                return self._produce()
+            while not running.wait(0.1):
+                if cancel is not None and cancel.is_set():
+                    raise AnalyticCancelled("substructure search was cancelled")
+                if time.monotonic() > deadline:
+                    raise TimeoutError(
+                        f"the substructure library is still being built after {timeout:.0f} s"
+                    )
+            # that build is over: the index is there, or it failed and this caller builds
+
+    def _produce(self) -> SubstructureIndex:
+        """Read or build the index; the caller has set ``_building``."""
+        try:
+            t0 = time.perf_counter()
+            index, source = self._read(), "cache"
+            if index is None:
+                index, source = self._make(), "built"
+                self._write(index)
+            with self._lock:
+                self._index, self.source = index, source
+                self.seconds = time.perf_counter() - t0
+            return index
+        finally:
+            with self._lock:
+                event, self._building = self._building, None
+            if event is not None:
+                event.set()
+
+    def _read(self) -> SubstructureIndex | None:
+        if self._store is None or self._key is None:
+            return None
+        blob = self._store.get_bytes("analytics", self._key)
+        if blob is None:
+            return None
+        try:
+            return SubstructureIndex.from_bytes(blob)
+        except ValueError:  # damaged or another format: rebuilt and overwritten
+            self._store.discard("analytics", self._key)
+            return None
+
+    def _write(self, index: SubstructureIndex) -> None:
+        if self._store is not None and self._key is not None:
+            self._store.set_bytes("analytics", self._key, index.to_bytes())
+
+
+def _library_inputs(data: AnalyticInput, column: str) -> tuple[list[str | None], np.ndarray]:
     table = data.table
-    column = "std_smiles" if "std_smiles" in table.columns else "smiles"
+    if column not in table.columns:
+        column = "smiles"
     valid = table["status"].to_numpy() != "error" if "status" in table.columns else None
     smiles = table[column].to_numpy(dtype=object)
     rows = table["row"].to_numpy(dtype=np.int64)
-    if valid is not None:
+    if valid is not None and column == "std_smiles":
         smiles, rows = smiles[valid], rows[valid]
     return [s if isinstance(s, str) else None for s in smiles], rows
 
 
-def library(data: AnalyticInput) -> SubstructureIndex:
-    """The batch's :class:`SubstructureIndex`, built on first use and kept in ``data.memo``."""
+def library_build(
+    data: AnalyticInput, column: str = "std_smiles", *, store: Any = None, key: str | None = None
+) -> LibraryBuild:
+    """The :class:`LibraryBuild` of ``data`` for ``column``, one per input (``data.memo``).
 
-    def build() -> SubstructureIndex:
-        smiles, rows = _library_inputs(data)
-        n_jobs = data.n_jobs if isinstance(data.n_jobs, int) else 1
+    ``std_smiles`` (the parents of the non-error rows) is what :func:`substructure`
+    searches; ``smiles`` (the input as parsed, every row) is what the molecule table shows,
+    and its library takes every molecule standardization left unchanged from the parents'.
+    The first caller's ``store`` and ``key`` (the batch's disk cache and key) are kept; a
+    batch registers them before anything else (:meth:`molaudit.Batch.substructure_library`).
+    """
+    if column not in LIBRARY_COLUMNS:
+        raise ParameterError(
+            f"The 'column' parameter of the substructure library must be one of "
+            f"{', '.join(LIBRARY_COLUMNS)}; got {column!r}."
+        )
+    if store is None:
+        store, key = data.memo("substructure_store", lambda: (None, None))
+    n_jobs = data.n_jobs if isinstance(data.n_jobs, int) else 1
+    cache_key = None
+    derived = column == "smiles" and "std_smiles" in data.table.columns
+    # a derived library is not written: made again from the parents' it parses only the
+    # molecules standardization changed, and on disk it would double the entry
+    if store is not None and key is not None and not derived:
+        from molaudit.run.cache import digest
+
+        cache_key = digest(key, "substructure-library", _LIBRARY_FORMAT, column)
+
+    def make() -> SubstructureIndex:
+        smiles, rows = _library_inputs(data, column)
+        if derived:
+            base = library_build(data, "std_smiles").get()
+            table = data.table
+            same = table["smiles"].to_numpy(object) == table["std_smiles"].to_numpy(object)
+            return SubstructureIndex.derived(smiles, rows, base, same, n_jobs=n_jobs)
         return SubstructureIndex(smiles, rows, n_jobs=n_jobs)
 
-    return data.memo("substructure_library", build)
+    return data.memo(
+        f"substructure_library:{column}", lambda: LibraryBuild(make, store=store, key=cache_key)
+    )
+
+
+def library(data: AnalyticInput) -> SubstructureIndex:
+    """The batch's :class:`SubstructureIndex` of the parents: read from the batch's disk
+    cache, or built once (waiting for a build already running), and kept in ``data.memo``."""
+    return library_build(data).get(cancel=data.cancel_event)
 
 
 SUBSTRUCTURE_PARAMS = (

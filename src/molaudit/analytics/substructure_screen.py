@@ -27,15 +27,51 @@ the search stays exact: a plain ``HasSubstructMatch`` loop is the oracle in
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 
 import numpy as np
-from rdkit import Chem, DataStructs
+from rdkit import Chem, DataStructs, rdBase
 
-__all__ = ["FP_BITS", "QueryScreens", "irregular", "pack", "query_screens", "screen"]
+__all__ = [
+    "ATOM_WORDS",
+    "FP_BITS",
+    "QueryScreens",
+    "atom_codes",
+    "atom_query_mask",
+    "atom_types",
+    "graph_keys",
+    "irregular",
+    "pack",
+    "query_screens",
+    "ring_keys",
+    "ring_query_matches",
+    "ring_query_size",
+    "screen",
+    "star_keys",
+    "star_query_matches",
+    "star_query_size",
+]
 
 FP_BITS = 2048
 WORDS = FP_BITS // 64
+#: Atom types (atomic number x 2 + aromatic flag, atomic numbers below 256) per molecule, as
+#: bits of ATOM_WORDS uint64 words.
+ATOM_WORDS = 8
+#: DescribeQuery lines whose truth depends only on an atom's element and aromatic flag.
+_TYPE_ONLY = frozenset(
+    {
+        "AtomAnd",
+        "AtomOr",
+        "AtomXor",
+        "AtomNot",
+        "AtomNull",
+        "AtomAtomicNum",
+        "AtomType",
+        "AtomIsAromatic",
+        "AtomIsAliphatic",
+    }
+)
 _DEFAULT_BOND = "SingleOrAromaticBond 1 = val\n"
 _SINGLE = Chem.MolFromSmarts("C-C").GetBondWithIdx(0)
 _AROMATIC = Chem.MolFromSmarts("c:c").GetBondWithIdx(0)
@@ -66,6 +102,346 @@ def irregular(mol: Chem.Mol) -> bool:
     (a sanitized molecule has it).
     """
     return mol.HasSubstructMatch(_RING_SINGLE_AROMATIC) or mol.HasSubstructMatch(_ODD_AROMATIC)
+
+
+def atom_codes(mol: Chem.Mol, smiles: str) -> list[int]:
+    """Each atom's type (2 x atomic number + aromatic), by atom index.
+
+    ``smiles`` must be ``MolToSmiles(mol)`` just written (RDKit then records the atom
+    order of the string): each atom is one token of it, lowercase when aromatic, and each
+    distinct token is read once by RDKit's own parser. That is ~10x cheaper than a Python
+    loop over the atoms and gives the same codes (tests/analytics/
+    test_substructure_library.py compares both); the loop is used when the tokens and atoms
+    do not line up.
+    """
+    tokens = _TOKEN.findall(smiles)
+    order = mol.GetProp("_smilesAtomOutputOrder") if mol.HasProp("_smilesAtomOutputOrder") else ""
+    positions = [int(x) for x in order.strip("[]").split(",") if x]
+    n = mol.GetNumAtoms()
+    if len(tokens) == len(positions) == n:
+        codes = [0] * n
+        for position, token in zip(positions, tokens, strict=True):
+            code = _TOKEN_CODE.get(token)
+            if code is None:
+                code = _TOKEN_CODE[token] = _token_code(token)
+            if code < 0:
+                break
+            codes[position] = code
+        else:
+            return codes
+    return [2 * a.GetAtomicNum() + a.GetIsAromatic() for a in mol.GetAtoms()]
+
+
+def atom_types(mol: Chem.Mol, codes: list[int] | None = None) -> bytes:
+    """The atom types present in ``mol`` as ``ATOM_WORDS`` little-endian uint64 words.
+
+    Bit ``2 * atomic number + aromatic`` is set when ``mol`` has such an atom (``codes``:
+    :func:`atom_codes`, else read here).
+    """
+    if codes is None:
+        codes = [2 * a.GetAtomicNum() + a.GetIsAromatic() for a in mol.GetAtoms()]
+    bits = 0
+    for code in set(codes):
+        if code < 64 * ATOM_WORDS:
+            bits |= 1 << code
+    return bits.to_bytes(8 * ATOM_WORDS, "little")
+
+
+_TOKEN = re.compile(r"\[[^\]]*\]|Cl|Br|[BCNOPSFI]|[bcnops]|\*")
+_TOKEN_CODE: dict[str, int] = {}
+
+
+def _token_code(token: str) -> int:
+    """2 x atomic number + aromatic of one SMILES atom token, or -1."""
+    with rdBase.BlockLogs():
+        mol = Chem.MolFromSmiles(token, sanitize=False)
+    if mol is None or mol.GetNumAtoms() != 1:
+        return -1
+    atom = mol.GetAtomWithIdx(0)
+    code = 2 * atom.GetAtomicNum() + atom.GetIsAromatic()
+    return code if code < 64 * ATOM_WORDS else -1
+
+
+#: Rings up to this size are kept as ring keys (larger rings are rare and vary).
+MAX_RING = 8
+#: DescribeQuery lines of bond queries whose truth depends only on the bond type.
+_BOND_TYPE_ONLY = frozenset(
+    {
+        "BondAnd",
+        "BondOr",
+        "BondXor",
+        "BondNot",
+        "BondNull",
+        "BondOrder",
+        "SingleOrAromaticBond",
+        "SingleOrDoubleBond",
+        "DoubleOrAromaticBond",
+        "SingleOrDoubleOrAromaticBond",
+    }
+)
+RingKey = tuple[int, ...]
+
+
+def ring_keys(
+    mol: Chem.Mol, codes: list[int] | None = None, orders: np.ndarray | None = None
+) -> set[RingKey]:
+    """A key per ring of RDKit's ring set of ``mol`` (up to :data:`MAX_RING` atoms).
+
+    The key lists, around the ring, each atom's type (2 x atomic number + aromatic) and the
+    type of the bond to the next atom, canonical over rotations and direction: two rings
+    with the same key are the same cycle of atom and bond types. RDKit lists a ring's bonds
+    in the order of its atoms (bond i joins atoms i and i + 1; checked by the tests).
+    ``codes`` are the atom types by index (:func:`atom_codes`), else read here; ``orders``
+    RDKit's bond-order matrix of a molecule without dative bonds, else read here.
+    """
+    out: set[RingKey] = set()
+    info = mol.GetRingInfo()
+    rings = [r for r in info.AtomRings() if len(r) <= MAX_RING]
+    if not rings:
+        return out
+    if codes is None:
+        codes = [2 * a.GetAtomicNum() + a.GetIsAromatic() for a in mol.GetAtoms()]
+    # bond types from RDKit's bond-order matrix (one call), read back to types; dative
+    # bonds (1.0, as single) or any other order send the molecule to the bond-by-bond path
+    if orders is None:
+        if mol.HasSubstructMatch(_DATIVE_QUERY):
+            return _ring_keys_slow(mol, codes)
+        orders = Chem.GetAdjacencyMatrix(mol, useBO=True)
+    for ring in rings:
+        atoms = np.asarray(ring)
+        kinds = [_ORDER_TYPE.get(x) for x in orders[atoms, np.roll(atoms, -1)].tolist()]
+        if None in kinds:
+            return _ring_keys_slow(mol, codes)
+        seq: list[int] = []
+        for i, kind in zip(ring, kinds, strict=True):
+            seq += (codes[i], kind)
+        out.add(_canonical_ring(seq))
+    return out
+
+
+#: RDKit bond order (GetBondTypeAsDouble) back to the bond type, for the types a sanitized
+#: molecule from SMILES has; dative bonds (also 1.0) are checked apart
+_ORDER_TYPE = {1.0: 1, 2.0: 2, 3.0: 3, 1.5: 12}
+_DATIVE_QUERY = Chem.MolFromSmarts("[*]->[*]")
+
+
+StarKey = tuple[int, ...]
+
+
+def graph_keys(mol: Chem.Mol, codes: list[int]) -> tuple[set[RingKey], set[StarKey] | None]:
+    """:func:`ring_keys` and :func:`star_keys` of ``mol`` with one bond-order matrix."""
+    if mol.HasSubstructMatch(_DATIVE_QUERY):
+        return _ring_keys_slow(mol, codes), None
+    orders = Chem.GetAdjacencyMatrix(mol, useBO=True)
+    return ring_keys(mol, codes, orders), star_keys(mol, codes, orders)
+
+
+def star_keys(mol: Chem.Mol, codes: list[int], orders: np.ndarray) -> set[StarKey] | None:
+    """A key per atom: its type, then (bond type, neighbour type) of all its neighbours,
+    sorted; None when a bond order does not say its type (``orders``: RDKit's bond-order
+    matrix of ``mol``, which must have no dative bond).
+
+    A query that is a star (one atom bonded to all the others, no other bond) of type-only
+    atoms and bonds matches ``mol`` exactly when it matches one of these stars read alone:
+    the query's centre goes to some atom, its other atoms to distinct neighbours of it.
+    """
+    first, second = np.nonzero(orders)
+    if len(first) != 2 * mol.GetNumBonds():
+        return None  # a bond of order 0 (zero, hydrogen, ionic...): not in the matrix
+    neighbours: list[list[tuple[int, int]]] = [[] for _ in codes]
+    values = orders[first, second].tolist()
+    for i, j, order in zip(first.tolist(), second.tolist(), values, strict=True):
+        kind = _ORDER_TYPE.get(order)
+        if kind is None:
+            return None
+        neighbours[i].append((kind, codes[j]))
+    return {
+        (codes[i], *(x for pair in sorted(around) for x in pair))
+        for i, around in enumerate(neighbours)
+    }
+
+
+def star_query_size(query: Chem.Mol) -> int | None:
+    """Atoms of a star query of type-only atoms and bonds (see :func:`star_keys`), else
+    None."""
+    k = query.GetNumAtoms()
+    if k < 2 or query.GetNumBonds() != k - 1:
+        return None
+    if max(a.GetDegree() for a in query.GetAtoms()) != k - 1:
+        return None  # k - 1 bonds all at one atom: a star
+    for atom in query.GetAtoms():
+        if not atom.HasQuery() or not _type_only(atom.DescribeQuery(), _TYPE_ONLY):
+            return None
+    for bond in query.GetBonds():
+        if not bond.HasQuery() or not _type_only(bond.DescribeQuery(), _BOND_TYPE_ONLY):
+            return None
+    return k
+
+
+def _star_probe(key: StarKey) -> Chem.Mol:
+    mol = Chem.RWMol()
+    for code in key[0:1] + key[2::2]:
+        atom = Chem.Atom(code // 2)
+        atom.SetIsAromatic(bool(code % 2))
+        atom.SetNoImplicit(True)
+        mol.AddAtom(atom)
+    for leaf, kind in enumerate(key[1::2], start=1):
+        mol.AddBond(0, leaf, Chem.BondType.values[kind])
+        mol.GetBondBetweenAtoms(0, leaf).SetIsAromatic(kind == int(Chem.BondType.AROMATIC))
+    out = mol.GetMol()
+    out.UpdatePropertyCache(strict=False)
+    Chem.FastFindRings(out)
+    return out
+
+
+def star_query_matches(
+    query: Chem.Mol, keys: list[StarKey], probes: dict[int, Chem.Mol] | None = None
+) -> np.ndarray | None:
+    """Indices of ``keys`` whose star contains ``query`` (a star query, see
+    :func:`star_query_size`; RDKit matches it on each star alone), or None for other
+    queries. ``probes`` caches the star molecules by index."""
+    k = star_query_size(query)
+    if k is None:
+        return None
+    probes = {} if probes is None else probes
+    found = []
+    for i, key in enumerate(keys):
+        if len(key) < 2 * k - 1:
+            continue  # fewer neighbours than the query's centre has
+        probe = probes.get(i)
+        if probe is None:
+            probe = probes[i] = _star_probe(key)
+        if probe.HasSubstructMatch(query, useChirality=False):
+            found.append(i)
+    return np.asarray(found, dtype=np.int64)
+
+
+def _ring_keys_slow(mol: Chem.Mol, codes: list[int]) -> set[RingKey]:
+    out: set[RingKey] = set()
+    info = mol.GetRingInfo()
+    for ring, bonds in zip(info.AtomRings(), info.BondRings(), strict=True):
+        if len(ring) > MAX_RING:
+            continue
+        seq: list[int] = []
+        for i, b in zip(ring, bonds, strict=True):
+            seq += (codes[i], int(mol.GetBondWithIdx(b).GetBondType()))
+        out.add(_canonical_ring(seq))
+    return out
+
+
+def _canonical_ring(seq: list[int]) -> RingKey:
+    """The smallest reading of (atom, bond, atom, bond, ...) over every start and direction.
+
+    ``seq[2i]`` is atom i, ``seq[2i + 1]`` the bond from atom i to atom i + 1.
+    """
+    n = len(seq)
+    # backwards: atom 0, bond k-1, atom k-1, bond k-2, ...
+    back = [seq[0]]
+    for j in range(n - 1, 0, -1):
+        back.append(seq[j])
+    forward = tuple(seq) * 2
+    backward = tuple(back) * 2
+    return min(
+        min(forward[r : r + n] for r in range(0, n, 2)),
+        min(backward[r : r + n] for r in range(0, n, 2)),
+    )
+
+
+def _type_only(description: str, allowed: frozenset[str]) -> bool:
+    lines = [line.split() for line in description.strip().split("\n")]
+    return bool(lines) and all(parts and parts[0] in allowed for parts in lines)
+
+
+def ring_query_size(query: Chem.Mol) -> int | None:
+    """Atoms of a query that is one simple cycle of type-only atoms and bonds, else None.
+
+    Such a query matches a molecule when it matches one of the molecule's rings read
+    alone (the cycle found there is a cycle of the molecule, with the same atom and bond
+    types); a molecule none of whose rings it matches may still contain it (through a
+    cycle that is not in RDKit's ring set), so only matches are decided this way.
+    """
+    k = query.GetNumAtoms()
+    if k < 3 or k > MAX_RING or query.GetNumBonds() != k:
+        return None
+    if any(a.GetDegree() != 2 for a in query.GetAtoms()):
+        return None  # k atoms, k bonds, all of degree 2: one cycle, or disconnected cycles
+    if len(Chem.GetMolFrags(query)) != 1:
+        return None
+    for atom in query.GetAtoms():
+        if not atom.HasQuery() or not _type_only(atom.DescribeQuery(), _TYPE_ONLY):
+            return None
+    for bond in query.GetBonds():
+        if not bond.HasQuery() or not _type_only(bond.DescribeQuery(), _BOND_TYPE_ONLY):
+            return None
+    return k
+
+
+def _ring_probe(key: RingKey) -> Chem.Mol:
+    k = len(key) // 2
+    mol = Chem.RWMol()
+    for i in range(k):
+        atom = Chem.Atom(key[2 * i] // 2)
+        atom.SetIsAromatic(bool(key[2 * i] % 2))
+        atom.SetNoImplicit(True)
+        mol.AddAtom(atom)
+    for i in range(k):
+        mol.AddBond(i, (i + 1) % k, Chem.BondType.values[key[2 * i + 1]])
+        bond = mol.GetBondBetweenAtoms(i, (i + 1) % k)
+        bond.SetIsAromatic(key[2 * i + 1] == int(Chem.BondType.AROMATIC))
+    out = mol.GetMol()
+    out.UpdatePropertyCache(strict=False)
+    Chem.FastFindRings(out)
+    return out
+
+
+def ring_query_matches(query: Chem.Mol, keys: list[RingKey]) -> np.ndarray | None:
+    """Indices of ``keys`` whose ring contains ``query`` (a one-cycle type-only query, see
+    :func:`ring_query_size`; RDKit matches it on each ring alone), or None for other
+    queries."""
+    k = ring_query_size(query)
+    if k is None:
+        return None
+    found = [
+        i
+        for i, key in enumerate(keys)
+        if len(key) == 2 * k and _ring_probe(key).HasSubstructMatch(query, useChirality=False)
+    ]
+    return np.asarray(found, dtype=np.int64)
+
+
+def _probe(code: int) -> Chem.Atom:
+    mol = Chem.RWMol()
+    atom = Chem.Atom(code // 2)
+    atom.SetIsAromatic(bool(code % 2))
+    mol.AddAtom(atom)
+    return mol.GetMol().GetAtomWithIdx(0)
+
+
+def atom_query_mask(query: Chem.Mol, present: np.ndarray) -> np.ndarray | None:
+    """For a one-atom SMARTS query that reads only element and aromaticity: the atom-type
+    words a molecule must share with it to match; else None.
+
+    ``present`` is the OR of every molecule's :func:`atom_types` words (only those types are
+    tried). Each type is tried by RDKit itself (the query atom's ``Match`` on a lone atom of
+    that element and aromatic flag), so no SMARTS semantics are re-implemented here; a
+    molecule matches such a query exactly when one of its atoms has a matching type.
+    """
+    if query.GetNumAtoms() != 1 or query.GetNumBonds():
+        return None
+    atom = query.GetAtomWithIdx(0)
+    if not atom.HasQuery():
+        return None  # a SMILES atom also compares charge, isotope, H count
+    lines = [line.split() for line in atom.DescribeQuery().strip().split("\n")]
+    if not lines or any(not parts or parts[0] not in _TYPE_ONLY for parts in lines):
+        return None
+    mask = np.zeros(ATOM_WORDS, dtype=np.uint64)
+    bits = int.from_bytes(np.asarray(present, dtype="<u8").tobytes(), "little")
+    while bits:
+        code = (bits & -bits).bit_length() - 1
+        bits &= bits - 1
+        if atom.Match(_probe(code)):
+            mask[code // 64] |= np.uint64(1) << np.uint64(code % 64)
+    return mask
 
 
 def _aromaticity(description: str) -> str | None:

@@ -10,15 +10,15 @@ import contextlib
 import logging
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
 from rdkit import Chem, rdBase
-from rdkit.Chem import rdinchi, rdMolHash
+from rdkit.Chem import rdinchi, rdMolHash, rdqueries
 from rdkit.Chem.Scaffolds import MurckoScaffold
 
-from molaudit.molecule.alert_screen import pattern_words
+from molaudit.molecule.alert_screen import atoms_matching, screen_words
 from molaudit.molecule.checks import CHECKS, fragment_checks, score, status_for, stereo_checks
 from molaudit.molecule.fingerprints import options_fingerprint
 from molaudit.molecule.properties import alerts, properties
@@ -31,6 +31,25 @@ __all__ = ["MoleculeTimeout", "audit_record", "error_record"]
 _NONMETALS = frozenset(
     {1, 2, 5, 6, 7, 8, 9, 10, 14, 15, 16, 17, 18, 32, 33, 34, 35, 36, 51, 52, 53, 54, 85, 86}
 )
+
+
+def _bonded_metal_query() -> Chem.Atom:
+    """Atoms that are neither a nonmetal nor a dummy and have at least one bond."""
+    query = rdqueries.AtomNumEqualsQueryAtom(0, negate=True)
+    for z in sorted(_NONMETALS):
+        query.ExpandQuery(rdqueries.AtomNumEqualsQueryAtom(z, negate=True))
+    query.ExpandQuery(rdqueries.ExplicitDegreeEqualsQueryAtom(0, negate=True))
+    return query
+
+
+# atom queries evaluated in C++ (``Mol.GetAtomsMatchingQuery``); the "Greater" queries of
+# rdqueries compare the other way round, so "not equal to 0" is spelled with negate=True
+_DUMMY = rdqueries.AtomNumEqualsQueryAtom(0)
+_RADICAL = rdqueries.NumRadicalElectronsEqualsQueryAtom(0, negate=True)
+_ISOTOPE = rdqueries.IsotopeEqualsQueryAtom(0, negate=True)
+_CHARGED = rdqueries.FormalChargeEqualsQueryAtom(0, negate=True)
+_BONDED_METAL = _bonded_metal_query()
+_CARBON = Chem.MolFromSmarts("[#6]")
 
 # InChI reports these normalizations of perfectly good structures (zwitterions, nitro groups,
 # salts); they are not defects, so they do not become findings.
@@ -162,11 +181,13 @@ def _inner_whitespace(text: str) -> str | None:
 
 
 def _query_check(mol: Chem.Mol, fired: dict[str, str]) -> None:
-    atoms = [a.GetIdx() for a in mol.GetAtoms() if a.HasQuery()]
-    bonds = [b.GetIdx() for b in mol.GetBonds() if b.HasQuery()]
+    # indexed access: ``mol.GetAtoms()`` is a Python-level iterator in RDKit's boost build,
+    # several times slower than fetching each atom by index
+    atoms = sum(map(Chem.Atom.HasQuery, map(mol.GetAtomWithIdx, range(mol.GetNumAtoms()))))
+    bonds = sum(map(Chem.Bond.HasQuery, map(mol.GetBondWithIdx, range(mol.GetNumBonds()))))
     if atoms or bonds:
-        parts = [f"{len(atoms)} query atom(s)"] if atoms else []
-        parts += [f"{len(bonds)} query bond(s) (e.g. ~ any-bond)"] if bonds else []
+        parts = [f"{atoms} query atom(s)"] if atoms else []
+        parts += [f"{bonds} query bond(s) (e.g. ~ any-bond)"] if bonds else []
         fired["query_features"] = ", ".join(parts) + ": a search pattern, not a molecule"
 
 
@@ -182,16 +203,11 @@ def _parse_message(lines: list[str]) -> str:
 
 
 def _atom_checks(mol: Chem.Mol, fired: dict[str, str]) -> None:
-    dummies = 0
-    radicals = []
-    isotopes = []
-    for atom in mol.GetAtoms():
-        if atom.GetAtomicNum() == 0:
-            dummies += 1
-        if atom.GetNumRadicalElectrons():
-            radicals.append(f"{atom.GetSymbol()}{atom.GetIdx()}")
-        if atom.GetIsotope():
-            isotopes.append(f"{atom.GetIsotope()}{atom.GetSymbol()}")
+    # each query runs over the atoms in C++ and wraps only the atoms it matches, instead of
+    # a Python wrapper for every atom
+    dummies = len(mol.GetAtomsMatchingQuery(_DUMMY))
+    radicals = [f"{a.GetSymbol()}{a.GetIdx()}" for a in atoms_matching(mol, _RADICAL)]
+    isotopes = [f"{a.GetIsotope()}{a.GetSymbol()}" for a in atoms_matching(mol, _ISOTOPE)]
     polymers = [
         sg.GetProp("TYPE")
         for sg in Chem.GetMolSubstanceGroups(mol)
@@ -209,8 +225,7 @@ def _atom_checks(mol: Chem.Mol, fired: dict[str, str]) -> None:
         {
             f"{atom.GetSymbol()} bonded to "
             + ", ".join(sorted({n.GetSymbol() for n in atom.GetNeighbors()}))
-            for atom in mol.GetAtoms()
-            if atom.GetAtomicNum() not in _NONMETALS and atom.GetAtomicNum() and atom.GetDegree()
+            for atom in atoms_matching(mol, _BONDED_METAL)
         }
     )
     if bonded_metals:
@@ -221,16 +236,16 @@ def _parent_checks(parent: Chem.Mol, options: AuditOptions, fired: dict[str, str
     heavy = parent.GetNumHeavyAtoms()
     if heavy < options.trivial_heavy_atoms:
         fired["trivial_molecule"] = f"{heavy} heavy atom(s)"
-    elements = {a.GetAtomicNum() for a in parent.GetAtoms()}
-    if 6 not in elements and heavy:
+    if heavy and not parent.HasSubstructMatch(_CARBON):
         fired["inorganic"] = "no carbon atom"
-    charges = [a.GetFormalCharge() for a in parent.GetAtoms() if a.GetFormalCharge()]
+    charged = atoms_matching(parent, _CHARGED)
+    charges = [a.GetFormalCharge() for a in charged]
     net = sum(charges)
     if net:
         fired["net_charge"] = f"net charge {net:+d}"
     elif (
         charges
-        and not _only_adjacent_charge_pairs(parent)
+        and not _only_adjacent_charge_pairs(charged)
         and len(Chem.GetMolFrags(parent)) == 1  # a salt kept whole (NaCl) is no zwitterion
     ):
         fired["zwitterion"] = f"{len(charges)} charged atoms, net 0"
@@ -239,9 +254,9 @@ def _parent_checks(parent: Chem.Mol, options: AuditOptions, fired: dict[str, str
         fired["macrocycle"] = f"{max(ring_sizes)}-membered ring"
 
 
-def _only_adjacent_charge_pairs(mol: Chem.Mol) -> bool:
+def _only_adjacent_charge_pairs(charged: Sequence[Chem.Atom]) -> bool:
     """True when every charged atom has an oppositely charged neighbour (nitro, N-oxide, ...)."""
-    for atom in mol.GetAtoms():
+    for atom in charged:
         charge = atom.GetFormalCharge()
         if charge and not any(n.GetFormalCharge() * charge < 0 for n in atom.GetNeighbors()):
             return False
@@ -414,7 +429,8 @@ def _audit(
         flat = Chem.Mol(mol)
         Chem.RemoveStereochemistry(flat)
         stereo_key = Chem.MolToSmiles(flat)
-        tautomer_key = rdMolHash.MolHash(Chem.Mol(flat), rdMolHash.HashFunction.HetAtomTautomerv2)
+        # MolHash hashes a copy of its argument, and ``flat`` is not used after it anyway
+        tautomer_key = rdMolHash.MolHash(flat, rdMolHash.HashFunction.HetAtomTautomerv2)
         if parent is mol or std_smiles == smiles:
             salt_key = tautomer_key
         else:
@@ -424,7 +440,11 @@ def _audit(
         scaffold = MurckoScaffold.GetScaffoldForMol(parent)
         # stereo-free, as RDKit's MurckoScaffoldSmiles: E/Z and R/S variants share a scaffold
         murcko = Chem.MolToSmiles(scaffold, isomericSmiles=False) if scaffold.GetNumAtoms() else ""
-        words = pattern_words(parent)  # one pattern fingerprint screens QED and PAINS/Brenk
+        # one pattern fingerprint screens QED and PAINS/Brenk. The feature bits are read from
+        # the SMILES when it is the parent's own and the molecule has no query atom or bond
+        # (``std_smiles`` of a changed parent was written before the final sanitization)
+        plain = parent is mol and "query_features" not in fired
+        words = screen_words(parent, smiles if plain else None)
         props = properties(parent, words)
         deadline.check()
         pains, brenk = alerts(parent, words) if options.alerts else ([], [])

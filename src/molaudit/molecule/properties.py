@@ -15,14 +15,41 @@ from functools import lru_cache
 
 import numpy as np
 from rdkit import Chem
-from rdkit.Chem import QED, Descriptors, rdMolDescriptors
+from rdkit.Chem import QED, Descriptors, rdMolDescriptors, rdqueries
 from rdkit.Chem.FilterCatalog import FilterCatalog, FilterCatalogParams
 
-from molaudit.molecule.alert_screen import ScreenedQueries, filter_catalog_queries, pattern_words
+from molaudit.molecule.alert_screen import ScreenedQueries, filter_catalog_queries, screen_words
 
 __all__ = ["alerts", "prepare_alerts", "properties", "qed_from_properties", "qed_properties"]
 
-_STRICT = rdMolDescriptors.NumRotatableBondsOptions.Strict
+_ROTORS = rdMolDescriptors.NumRotatableBondsOptions
+_STRICT = _ROTORS.Strict
+
+#: Molecules whose rotatable-bond count differs between the definitions: an amide and an
+#: ester (Strict 0, NonStrict 1) and a hindered biaryl (Strict 1, StrictLinkages 0).
+_ROTOR_PROBES = ("CC(=O)NC", "CC(=O)OC", "Cc1cccc(C)c1-c1c(C)cccc1")
+
+
+@lru_cache(maxsize=1)
+def _default_rotors_are_strict() -> bool:
+    """True when ``NumRotatableBondsOptions.Default`` counts as ``Strict`` in this RDKit.
+
+    ``Default`` is whatever definition RDKit was built with (Strict in the wheels). When the
+    probes say it is Strict, the audit's ``rotatable_bonds`` (Default) is also QED's ROTB
+    (Strict) and one count serves both; otherwise both are counted.
+    """
+    mols = [Chem.MolFromSmiles(smiles) for smiles in _ROTOR_PROBES]
+
+    def counts(option: rdMolDescriptors.NumRotatableBondsOptions) -> list[int]:
+        return [rdMolDescriptors.CalcNumRotatableBonds(mol, option) for mol in mols]
+
+    strict = counts(_STRICT)
+    # Default agrees with Strict, and each other definition disagrees with it on a probe
+    return (
+        counts(_ROTORS.Default) == strict
+        and counts(_ROTORS.NonStrict) != strict
+        and counts(_ROTORS.StrictLinkages) != strict
+    )
 
 
 @lru_cache(maxsize=1)
@@ -53,7 +80,7 @@ def _qed_counted_alerts() -> dict[int, tuple[int, int]]:
 def _has_hydrogen_atoms(mol: Chem.Mol) -> bool:
     if mol.GetNumAtoms() == mol.GetNumHeavyAtoms():  # every atom heavier than H
         return False
-    return any(atom.GetAtomicNum() == 1 for atom in mol.GetAtoms())
+    return len(mol.GetAtomsMatchingQuery(rdqueries.AtomNumEqualsQueryAtom(1))) > 0
 
 
 def qed_properties(
@@ -64,6 +91,7 @@ def qed_properties(
     clogp: float,
     tpsa: float,
     hbd: int,
+    rotb_strict: int | None = None,
 ) -> QED.QEDproperties:
     """``QED.properties(mol)`` from descriptors already computed on ``mol``.
 
@@ -73,9 +101,12 @@ def qed_properties(
         A sanitized molecule without explicit hydrogen atoms (``QED.properties`` works on
         ``Chem.RemoveHs(mol)``; with H atoms in the graph use ``QED.properties`` itself).
     words : numpy.ndarray
-        The molecule's pattern-fingerprint words (:func:`pattern_words`).
+        The molecule's screen words (:func:`~molaudit.molecule.alert_screen.screen_words`;
+        plain ``pattern_words`` work too, without the feature screen).
     mw, clogp, tpsa, hbd
         ``_CalcMolWt``, ``Crippen.MolLogP``, ``TPSA`` and ``CalcNumHBD`` of ``mol``.
+    rotb_strict : int, optional
+        ``CalcNumRotatableBonds(mol, Strict)`` if already counted (else it is counted here).
 
     Returns
     -------
@@ -90,20 +121,26 @@ def qed_properties(
     for i in screen.candidates(words):
         if i in counted:  # 'F.F.F.F': matches when there are that many atoms of the element
             element, copies = counted[i]
-            n_alerts += sum(1 for a in mol.GetAtoms() if a.GetAtomicNum() == element) >= copies
+            atoms = mol.GetAtomsMatchingQuery(rdqueries.AtomNumEqualsQueryAtom(element))
+            n_alerts += len(atoms) >= copies
         elif mol.HasSubstructMatch(alerts_hit[i]):
             n_alerts += 1
     hba = 0
     for pattern in QED.Acceptors:
         hba += len(mol.GetSubstructMatches(pattern))
-    arom = len(Chem.GetSSSR(Chem.DeleteSubstructs(Chem.Mol(mol), QED.AliphaticRings)))
+    # QED's own expression without its defensive copy: DeleteSubstructs returns a new molecule
+    arom = len(Chem.GetSSSR(Chem.DeleteSubstructs(mol, QED.AliphaticRings)))
     return QED.QEDproperties(
         MW=mw,
         ALOGP=clogp,
         HBA=hba,
         HBD=hbd,
         PSA=tpsa,
-        ROTB=rdMolDescriptors.CalcNumRotatableBonds(mol, _STRICT),
+        ROTB=(
+            rdMolDescriptors.CalcNumRotatableBonds(mol, _STRICT)
+            if rotb_strict is None
+            else rotb_strict
+        ),
         AROM=arom,
         ALERTS=n_alerts,
     )
@@ -122,8 +159,9 @@ def properties(mol: Chem.Mol, words: np.ndarray | None = None) -> dict[str, floa
     mol : rdkit.Chem.Mol
         Sanitized (standardized) molecule.
     words : numpy.ndarray, optional
-        Its pattern-fingerprint words, if already computed (shared with :func:`alerts`).
+        Its screen words, if already computed (shared with :func:`alerts`).
     """
+    qed_props = None
     if _has_hydrogen_atoms(mol):  # rare: QED works on the H-free graph, so let it do so
         qed_props = QED.properties(mol)
         mw, clogp, tpsa, hbd = qed_props.MW, qed_props.ALOGP, qed_props.PSA, qed_props.HBD
@@ -132,11 +170,15 @@ def properties(mol: Chem.Mol, words: np.ndarray | None = None) -> dict[str, floa
         clogp = rdMolDescriptors.CalcCrippenDescriptors(mol)[0]
         tpsa = rdMolDescriptors.CalcTPSA(mol)
         hbd = rdMolDescriptors.CalcNumHBD(mol)
-        if words is None:
-            words = pattern_words(mol)
-        qed_props = qed_properties(mol, words, mw=mw, clogp=clogp, tpsa=tpsa, hbd=hbd)
-    hba = rdMolDescriptors.CalcNumHBA(mol)
     rotb = rdMolDescriptors.CalcNumRotatableBonds(mol)
+    if qed_props is None:
+        if words is None:
+            words = screen_words(mol)
+        strict = rotb if _default_rotors_are_strict() else None
+        qed_props = qed_properties(
+            mol, words, mw=mw, clogp=clogp, tpsa=tpsa, hbd=hbd, rotb_strict=strict
+        )
+    hba = rdMolDescriptors.CalcNumHBA(mol)
     lipinski = int(mw > 500) + int(clogp > 5) + int(hbd > 5) + int(hba > 10)
     return {
         "mw": mw,
@@ -170,18 +212,19 @@ def prepare_alerts() -> None:
     filter_catalog_queries(_catalog())
     _qed_alert_screen()
     _qed_counted_alerts()
+    _default_rotors_are_strict()
 
 
 def alerts(mol: Chem.Mol, words: np.ndarray | None = None) -> tuple[list[str], list[str]]:
     """Names of the PAINS and Brenk alerts ``mol`` matches (each name once, sorted).
 
     The same answer as ``FilterCatalog.GetMatches`` with the PAINS and Brenk catalogs, with
-    each entry screened by pattern fingerprint before it is matched; ``words`` are the
-    molecule's pattern-fingerprint words if already computed.
+    each entry screened by pattern fingerprint and molecule features before it is matched;
+    ``words`` are the molecule's screen words if already computed.
     """
     entries, screen = filter_catalog_queries(_catalog())
     if words is None:
-        words = pattern_words(mol)
+        words = screen_words(mol)
     pains: set[str] = set()
     brenk: set[str] = set()
     for i in screen.candidates(words):

@@ -35,6 +35,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from rdkit import Chem
+from rdkit.Chem import rdqueries
 from rdkit.Chem.MolStandardize import rdMolStandardize
 
 from molaudit.molecule.fragments import ParentChoice, choose_parent
@@ -56,6 +57,9 @@ _CONVENTIONS = "\n".join(
 # Li/Na/K (ChEMBL) plus Rb, Cs and the alkaline-earth metals, bonded to O/N/S/halogen: ionic
 # bonds drawn as covalent. Transition-metal bonds are left alone.
 _IONIC_METAL_BOND = Chem.MolFromSmarts("[Li,Na,K,Rb,Cs,Mg,Ca,Sr,Ba;+0]-[#7,#8,#16,F,Cl,Br,I;+0]")
+
+_HYDROGEN = rdqueries.AtomNumEqualsQueryAtom(1)
+_CHARGED = rdqueries.FormalChargeEqualsQueryAtom(0, negate=True)
 
 
 @lru_cache(maxsize=1)
@@ -116,11 +120,12 @@ def _has_h_atoms(mol: Chem.Mol) -> bool:
     # every atom heavy (atomic number > 1): no H atom, and no need to look at each atom
     if mol.GetNumAtoms() == mol.GetNumHeavyAtoms():
         return False
-    return any(atom.GetAtomicNum() == 1 for atom in mol.GetAtoms())
+    return len(mol.GetAtomsMatchingQuery(_HYDROGEN)) > 0
 
 
 def _has_charges(mol: Chem.Mol) -> bool:
-    return any(atom.GetFormalCharge() for atom in mol.GetAtoms())
+    # evaluated in C++ over the atoms; only charged atoms get a Python wrapper
+    return len(mol.GetAtomsMatchingQuery(_CHARGED)) > 0
 
 
 def _may_reionize(mol: Chem.Mol) -> bool:

@@ -213,6 +213,7 @@ class Panel(widgets.VBox):
                 page_size=self.page_size,
                 columns=default_columns(table),
                 fallback_col=_input_smiles_column(batch),
+                library=getattr(batch, "substructure_library", None),
             ),
             on_select=self._selected,
             activity_units=getattr(batch, "activity_units", None),

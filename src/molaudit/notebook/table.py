@@ -44,6 +44,13 @@ class TableModel:
     fallback_col : str, optional
         Column drawn where ``structure_col`` is empty (error rows have no parsed SMILES: draw
         the input as given). Default ``smiles_input`` when present.
+    library : callable, optional
+        ``library(structure_col)`` gives a ready substructure library of that column (a
+        :class:`~molaudit.analytics.substructure.SubstructureIndex` whose rows are
+        ``frame[row_col]``) or None; e.g. ``batch.substructure_library`` when ``frame`` is
+        ``batch.table``, so that the SMARTS filter uses the batch's library instead of
+        building its own. Without it (or when it gives None or refuses the column with a
+        ``ValueError``) the model builds one.
 
     Notes
     -----
@@ -60,6 +67,7 @@ class TableModel:
         row_col: str = "row",
         structure_col: str | None = None,
         fallback_col: str | None = None,
+        library: Callable[[str], Any] | None = None,
     ) -> None:
         if not isinstance(frame, pd.DataFrame):
             raise ValueError(f"frame must be a pandas DataFrame, got {type(frame).__name__}")
@@ -101,6 +109,8 @@ class TableModel:
         # substructure results: SMARTS -> int8 per position (-1 unknown, 0 no, 1 yes)
         self._smarts_cache: dict[str, np.ndarray] = {}
         self._substructure_index: Any = None  # built by the first large SMARTS search
+        self._library = library
+        self._row_positions: np.ndarray | None = None  # library row -> frame position
         self._selection: set[int] = set()
         self._view: np.ndarray | None = None
         self.on_selection: list[Callable[[list[int]], None]] = []
@@ -495,11 +505,13 @@ class TableModel:
         """Test ``positions`` against ``smarts`` and remember the answers (lets a caller do a
         large search in chunks, with progress, before setting the filter).
 
-        From :data:`LIBRARY_MIN_ROWS` positions on (or once built), the answer comes from a
-        pattern-fingerprint ``SubstructLibrary`` over the structure column, built on first
-        use and kept with the model (:class:`molaudit.analytics.substructure.
-        SubstructureIndex`): the same rows as the per-row loop, and the whole column is
-        answered at once.
+        From a quarter of the table on (and :data:`LIBRARY_MIN_ROWS` positions, without a
+        ``library`` from the caller), or once a library is at hand, the answer comes from a
+        pattern-fingerprint substructure library of
+        the structure column (:class:`molaudit.analytics.substructure.SubstructureIndex`):
+        the caller's (the batch's, kept in its disk cache), else one built on first use and
+        kept with the model. The same rows as the per-row loop; the whole column is answered
+        at once.
         """
         from rdkit import Chem, RDLogger
 
@@ -509,7 +521,11 @@ class TableModel:
         positions = positions[known[positions] < 0]
         if not len(positions):
             return
-        if len(positions) >= LIBRARY_MIN_ROWS or self._substructure_index is not None:
+        # a library costs minutes to build at 1M (~430 us a molecule) and a loop ~50 us a
+        # molecule: a search over a small part of a large table loops, unless one is at hand
+        # (a caller's library is taken for any table, once the search covers a quarter of it)
+        least = self._n // 4 if self._library is not None else max(LIBRARY_MIN_ROWS, self._n // 4)
+        if self._substructure_index is not None or len(positions) >= least:
             known[:] = self._library_mask(query)
             return
         smiles = self._df[self.structure_col]
@@ -524,17 +540,42 @@ class TableModel:
 
     def _library_mask(self, query: Any) -> np.ndarray:
         """0/1 per position: does the structure contain ``query`` (via the library)."""
+        if self._substructure_index is None:
+            self._substructure_index, self._row_positions = self._get_library()
+        mask = np.zeros(self._n, dtype=np.int8)
+        hits = self._substructure_index.search(query)
+        mask[hits if self._row_positions is None else self._row_positions[hits]] = 1
+        return mask
+
+    def _get_library(self) -> tuple[Any, np.ndarray | None]:
+        """The library of the structure column (the caller's, else built here) and, when its
+        rows are not positions, a lookup from row to frame position."""
         from molaudit.analytics.substructure import SubstructureIndex
 
-        if self._substructure_index is None:
+        index = None
+        if self._library is not None:
+            try:
+                index = self._library(self.structure_col)
+            except ValueError:  # a column that library does not index (ParameterError)
+                index = None
+        if index is None:
             values = self._df[self.structure_col].to_numpy(dtype=object)
             smiles = [v if isinstance(v, str) else None for v in values]
-            self._substructure_index = SubstructureIndex(
+            own = SubstructureIndex(
                 smiles, np.arange(self._n), n_jobs=2 if self._n >= 20_000 else 1
             )
-        mask = np.zeros(self._n, dtype=np.int8)
-        mask[self._substructure_index.search(query)] = 1
-        return mask
+            return own, None
+        if np.array_equal(self._rows, np.arange(self._n)):
+            return index, None
+        lookup = np.full(int(self._rows.max(initial=-1)) + 1, -1, dtype=np.int64)
+        lookup[self._rows] = np.arange(self._n)
+        positions = lookup[np.clip(index.rows, 0, len(lookup) - 1)]
+        if np.any((index.rows >= len(lookup)) | (positions < 0)):
+            raise ValueError("the substructure library holds rows this table does not have")
+        # search() answers rows; this maps them to positions in one lookup per search
+        by_row = np.full(int(index.rows.max(initial=-1)) + 1, -1, dtype=np.int64)
+        by_row[index.rows] = positions
+        return index, by_row
 
     def _smarts_mask(self, smarts: str, candidates: np.ndarray | None) -> np.ndarray:
         known = self._smarts_known(smarts)

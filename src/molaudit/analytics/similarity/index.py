@@ -85,9 +85,11 @@ __all__ = [
 MAX_MATRIX_ROWS = 2000
 
 #: From this k on, :meth:`FingerprintIndex.nearest` uses the cache-blocked kernel (same
-#: result): the k-th similarity stays low, popcount pruning skips little, and comparing a tile
-#: with 64 queries at once measured 17% less CPU at k=90 on 48.7k MoleculeACE molecules.
-TILED_MIN_K = 8
+#: result; None: never). It once measured 17% less CPU at k=90 on 48.7k MoleculeACE
+#: molecules, but on 2026-12-02 (this 2-core AVX-512 machine, quiet) the per-query best-first
+#: kernel was faster at every k tried: 48.7k k=14 10.2 vs 46.3 s, k=90 13.5 vs 55.9 s; 15k
+#: k=300 4.8 vs 8.5 s. So it is off by default (UMAP's and t-SNE's exact graphs gain 4x).
+TILED_MIN_K: int | None = None
 
 #: Tile of index fingerprints (kept in L2) and block of queries of :meth:`nearest_of`.
 CROSS_TILE = 1024
@@ -342,7 +344,7 @@ class FingerprintIndex:
                     found[a:b],
                 )
 
-            tiled = kk >= TILED_MIN_K and threshold <= 0.0
+            tiled = TILED_MIN_K is not None and kk >= TILED_MIN_K and threshold <= 0.0
             step = 64 if tiled else block
             spans = [(a, min(a + step, n)) for a in range(0, n, step)]
             _thread_map(_watched(run, n, progress, cancelled), spans, n_threads(n_jobs))
