@@ -261,6 +261,17 @@ def star_keys(mol: Chem.Mol, codes: list[int], orders: np.ndarray) -> set[StarKe
     }
 
 
+def _type_only_query(query: Chem.Mol) -> bool:
+    """Every atom and bond of ``query`` is a query that reads only atom or bond types."""
+    return all(
+        atom.HasQuery() and _type_only(atom.DescribeQuery(), _TYPE_ONLY)
+        for atom in query.GetAtoms()
+    ) and all(
+        bond.HasQuery() and _type_only(bond.DescribeQuery(), _BOND_TYPE_ONLY)
+        for bond in query.GetBonds()
+    )
+
+
 def star_query_size(query: Chem.Mol) -> int | None:
     """Atoms of a star query of type-only atoms and bonds (see :func:`star_keys`), else
     None."""
@@ -269,13 +280,7 @@ def star_query_size(query: Chem.Mol) -> int | None:
         return None
     if max(a.GetDegree() for a in query.GetAtoms()) != k - 1:
         return None  # k - 1 bonds all at one atom: a star
-    for atom in query.GetAtoms():
-        if not atom.HasQuery() or not _type_only(atom.DescribeQuery(), _TYPE_ONLY):
-            return None
-    for bond in query.GetBonds():
-        if not bond.HasQuery() or not _type_only(bond.DescribeQuery(), _BOND_TYPE_ONLY):
-            return None
-    return k
+    return k if _type_only_query(query) else None
 
 
 def _star_probe(key: StarKey) -> Chem.Mol:
@@ -367,13 +372,7 @@ def ring_query_size(query: Chem.Mol) -> int | None:
         return None  # k atoms, k bonds, all of degree 2: one cycle, or disconnected cycles
     if len(Chem.GetMolFrags(query)) != 1:
         return None
-    for atom in query.GetAtoms():
-        if not atom.HasQuery() or not _type_only(atom.DescribeQuery(), _TYPE_ONLY):
-            return None
-    for bond in query.GetBonds():
-        if not bond.HasQuery() or not _type_only(bond.DescribeQuery(), _BOND_TYPE_ONLY):
-            return None
-    return k
+    return k if _type_only_query(query) else None
 
 
 def _ring_probe(key: RingKey) -> Chem.Mol:

@@ -21,7 +21,7 @@ nothing, so the screen stays a necessary condition.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 
 import numpy as np
@@ -180,23 +180,38 @@ def _leaf_value(label: str, name: str) -> int | None:
     return None
 
 
-def _atom_needs(node: tuple[str, list]) -> int:
-    """Feature bits every atom matching this query node has (0 when unknown)."""
+def _needs(node: tuple[str, list], kind: str, leaf: Callable[[str], int]) -> int:
+    """Feature bits everything matching this ``kind`` ('Atom' or 'Bond') query node has: an
+    AND needs what any child needs, an OR what every child needs, a leaf ``leaf(label)``."""
     label, children = node
-    if label == "AtomAnd":
+    if label == kind + "And":
         needs = 0
         for child in children:
-            needs |= _atom_needs(child)
+            needs |= _needs(child, kind, leaf)
         return needs
-    if label == "AtomOr":
+    if label == kind + "Or":
         needs = -1
         for child in children:
-            needs &= _atom_needs(child)
+            needs &= _needs(child, kind, leaf)
         return max(needs, 0)
+    return leaf(label)
+
+
+def _atom_leaf_needs(label: str) -> int:
     charge = _leaf_value(label, "AtomFormalCharge")
     if charge:
         return POSITIVE if charge > 0 else NEGATIVE
     return 0
+
+
+def _bond_leaf_needs(label: str) -> int:
+    order = _leaf_value(label, "BondOrder")
+    return {2: DOUBLE_BOND, 3: TRIPLE_BOND}.get(order, 0) if order is not None else 0
+
+
+def _atom_needs(node: tuple[str, list]) -> int:
+    """Feature bits every atom matching this query node has (0 when unknown)."""
+    return _needs(node, "Atom", _atom_leaf_needs)
 
 
 def _atom_elements(node: tuple[str, list]) -> frozenset[int] | None:
@@ -226,19 +241,7 @@ def _atom_elements(node: tuple[str, list]) -> frozenset[int] | None:
 
 def _bond_needs(node: tuple[str, list]) -> int:
     """Feature bits every bond matching this query node implies (0 when unknown)."""
-    label, children = node
-    if label == "BondAnd":
-        needs = 0
-        for child in children:
-            needs |= _bond_needs(child)
-        return needs
-    if label == "BondOr":
-        needs = -1
-        for child in children:
-            needs &= _bond_needs(child)
-        return max(needs, 0)
-    order = _leaf_value(label, "BondOrder")
-    return {2: DOUBLE_BOND, 3: TRIPLE_BOND}.get(order, 0) if order is not None else 0
+    return _needs(node, "Bond", _bond_leaf_needs)
 
 
 def query_features(query: Chem.Mol) -> int:
