@@ -10,7 +10,6 @@ from __future__ import annotations
 import warnings
 
 import pandas as pd
-import pytest
 
 import molaudit
 import molaudit.api
@@ -24,7 +23,6 @@ def test_the_api_registers_its_audit_for_the_front_ends() -> None:
 
 
 def test_the_input_form_runs_an_injected_audit() -> None:
-    pytest.importorskip("ipywidgets")
     from molaudit.notebook.input_form import InputForm
 
     seen: dict = {}

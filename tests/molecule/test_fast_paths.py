@@ -7,10 +7,8 @@ molecule. The oracle is always the skipped RDKit call itself, run on real fixtur
 
 from __future__ import annotations
 
-import csv
-from pathlib import Path
-
 import pytest
+from fixture_smiles import fixture_smiles
 from rdkit import Chem, RDLogger
 from rdkit.Chem import QED, rdMolDescriptors, rdMolHash
 
@@ -31,14 +29,6 @@ from molaudit.molecule.standardize import (
     _tools,
     standardize,
 )
-
-TESTS = Path(__file__).resolve().parents[1]
-
-
-def _smiles(path: Path, column: str, delimiter: str = ",") -> list[str]:
-    with open(path, newline="", encoding="utf-8") as handle:
-        lines = [line for line in handle if not line.startswith("#")]
-    return [row[column] for row in csv.DictReader(lines, delimiter=delimiter) if row[column]]
 
 
 def _graph(mol: Chem.Mol) -> tuple:
@@ -77,14 +67,7 @@ def _graph(mol: Chem.Mol) -> tuple:
 def mols() -> list[Chem.Mol]:
     """~1,600 parsed fixture molecules: salts, metals, charges, stereo, isotopes, drugs."""
     RDLogger.DisableLog("rdApp.*")
-    chem = TESTS / "chemistry" / "data"
-    smiles = (
-        _smiles(chem / "tricky_structures.tsv", "smiles", "\t")
-        + _smiles(chem / "tricky_structures.tsv", "expected_parent", "\t")
-        + _smiles(chem / "chembl_drugs_multifragment.tsv", "smiles", "\t")
-        + _smiles(TESTS / "data" / "alerts" / "alert_hits.csv", "smiles")
-        + _smiles(TESTS / "data" / "scaffolds" / "moleculeace_1000.csv", "smiles")
-    )
+    smiles = fixture_smiles()
     parsed = [Chem.MolFromSmiles(s) for s in dict.fromkeys(smiles)]
     out = [m for m in parsed if m is not None and m.GetNumAtoms()]
     # molblocks keep explicit H atoms when asked: the H-atom path must be exercised too

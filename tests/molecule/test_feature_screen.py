@@ -7,10 +7,8 @@ a query that matches must never be screened out.
 
 from __future__ import annotations
 
-import csv
-from pathlib import Path
-
 import pytest
+from fixture_smiles import fixture_smiles
 from rdkit import Chem, RDLogger
 from rdkit.Chem import QED
 
@@ -30,41 +28,27 @@ from molaudit.molecule.alert_screen import (
 )
 from molaudit.molecule.properties import _catalog
 
-TESTS = Path(__file__).resolve().parents[1]
 _COMMON = {1, 6, 7, 8, 9, 15, 16, 17, 35, 53}
-
-
-def _column(path: Path, column: str, delimiter: str = ",") -> list[str]:
-    with open(path, newline="", encoding="utf-8") as handle:
-        lines = [line for line in handle if not line.startswith("#")]
-    return [row[column] for row in csv.DictReader(lines, delimiter=delimiter) if row[column]]
 
 
 @pytest.fixture(scope="module")
 def mols() -> list[Chem.Mol]:
     """~1,600 fixture molecules (charges, metals, isotopes, salts, drugs) and odd hand-made ones."""
     RDLogger.DisableLog("rdApp.*")
-    chem = TESTS / "chemistry" / "data"
-    smiles = (
-        _column(chem / "tricky_structures.tsv", "smiles", "\t")
-        + _column(chem / "tricky_structures.tsv", "expected_parent", "\t")
-        + _column(chem / "chembl_drugs_multifragment.tsv", "smiles", "\t")
-        + _column(TESTS / "data" / "alerts" / "alert_hits.csv", "smiles")
-        + _column(TESTS / "data" / "scaffolds" / "moleculeace_1000.csv", "smiles")
-        + [
-            "OB(O)c1ccccc1",  # boron in the organic subset, no bracket
-            "c1ccc2[nH]bc(O)cc2c1",  # aromatic boron
-            "[Se]1C=CC=C1",  # selenophene drawn aliphatic
-            "c1cc[se]c1",  # aromatic selenium in brackets
-            "*CC#N",  # dummy atom
-            "[13CH3]C#CC",  # isotope + triple bond
-            "C[N+](C)(C)C.[Cl-]",  # charges of both signs
-            "CC(=O)O[Na]",  # a metal bonded
-            "[2H]OC(Br)Cl",  # deuterium
-            "[CH2]C[O]",  # radicals
-            "F[P-](F)(F)(F)(F)F",  # hexafluorophosphate
-        ]
-    )
+    smiles = [
+        *fixture_smiles(),
+        "OB(O)c1ccccc1",  # boron in the organic subset, no bracket
+        "c1ccc2[nH]bc(O)cc2c1",  # aromatic boron
+        "[Se]1C=CC=C1",  # selenophene drawn aliphatic
+        "c1cc[se]c1",  # aromatic selenium in brackets
+        "*CC#N",  # dummy atom
+        "[13CH3]C#CC",  # isotope + triple bond
+        "C[N+](C)(C)C.[Cl-]",  # charges of both signs
+        "CC(=O)O[Na]",  # a metal bonded
+        "[2H]OC(Br)Cl",  # deuterium
+        "[CH2]C[O]",  # radicals
+        "F[P-](F)(F)(F)(F)F",  # hexafluorophosphate
+    ]
     parsed = [Chem.MolFromSmiles(s) for s in dict.fromkeys(smiles)]
     RDLogger.EnableLog("rdApp.*")
     return [m for m in parsed if m is not None and m.GetNumAtoms()]
