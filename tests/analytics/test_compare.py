@@ -30,7 +30,7 @@ def sets() -> tuple[list[str], list[str]]:
     return reference, other
 
 
-def test_nearest_equals_rdkit_bulk_tanimoto(sets) -> None:
+def test_nearest_equals_rdkit_bulk_tanimoto(sets, search_kernel: str) -> None:
     ref_smiles, other_smiles = sets
     ref = make_input(ref_smiles, error_every=13)
     other = make_input(other_smiles, error_every=17)
@@ -59,7 +59,7 @@ def test_nearest_equals_rdkit_bulk_tanimoto(sets) -> None:
     assert res.summary["sentence"].startswith(f"{within9 / n:.1%} of other ({within9} of {n})")
 
 
-def test_top1_kernel_against_brute_force_with_ties() -> None:
+def test_top1_kernel_against_brute_force_with_ties(search_kernel: str) -> None:
     rng = np.random.default_rng(7)
     # few bits per fingerprint: many exact ties; one empty fingerprint on each side
     bits = rng.random((400, 256)) < 0.04

@@ -48,7 +48,7 @@ def test_registered_as_expensive() -> None:
         assert REGISTRY[name].kind == "expensive"
 
 
-def test_nearest_neighbors_identical_to_rdkit(ace: dict) -> None:
+def test_nearest_neighbors_identical_to_rdkit(ace: dict, search_kernel: str) -> None:
     data, sims, rows = ace["data"], ace["sims"], ace["rows"]
     result = nearest_neighbors(data, k=3)
     nbrs = result["neighbors"]
@@ -106,7 +106,7 @@ def test_pairs_identical_to_rdkit(ace: dict, threshold: float) -> None:
     assert (pairs["row_1"] < pairs["row_2"]).all()
 
 
-def test_similar_by_row_matches_rdkit_and_excludes_query(ace: dict) -> None:
+def test_similar_by_row_matches_rdkit_and_excludes_query(ace: dict, search_kernel: str) -> None:
     data, sims, rows = ace["data"], ace["sims"], ace["rows"]
     index = FingerprintIndex(data.fingerprints, data.fingerprint_rows)
     for i in range(0, len(rows), 97):
@@ -119,7 +119,7 @@ def test_similar_by_row_matches_rdkit_and_excludes_query(ace: dict) -> None:
     assert hits["rank"].tolist() == list(range(1, 11))
 
 
-def test_similar_threshold_only_returns_everything_above(ace: dict) -> None:
+def test_similar_threshold_only_returns_everything_above(ace: dict, search_kernel: str) -> None:
     data, sims, rows = ace["data"], ace["sims"], ace["rows"]
     i = 5
     hits = similar(data, int(rows[i]), k=None, threshold=0.5)["hits"]
@@ -131,7 +131,7 @@ def test_similar_threshold_only_returns_everything_above(ace: dict) -> None:
     assert (capped["similarity"] >= 0.99).all()
 
 
-def test_ties_ordered_by_row_and_independent_of_threads(ace: dict) -> None:
+def test_ties_ordered_by_row_and_independent_of_threads(ace: dict, search_kernel: str) -> None:
     data = ace["data"]
     one = nearest_neighbors(AnalyticInput(**{**data.__dict__, "n_jobs": 1}), k=2)["neighbors"]
     two = nearest_neighbors(data, k=2)["neighbors"]
@@ -160,7 +160,7 @@ def test_query_smiles_is_standardized_like_the_audit() -> None:
     assert np.array_equal(mol_query, salt)
 
 
-def test_every_new_query_is_computed(ace: dict) -> None:
+def test_every_new_query_is_computed(ace: dict, search_kernel: str) -> None:
     data = ace["data"]
     index = FingerprintIndex(data.fingerprints, data.fingerprint_rows)
     first = similar(data, "c1ccccc1CCN", k=5, index=index)["hits"]
@@ -263,4 +263,3 @@ def test_through_the_batch() -> None:
     assert hits["row"].tolist() == [0, 2]
     pairs = batch.similarity_pairs(threshold=0.99)["pairs"]
     assert sorted(zip(pairs["row_1"], pairs["row_2"], strict=True)) == [(0, 2), (4, 5)]
-

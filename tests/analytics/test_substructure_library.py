@@ -491,7 +491,8 @@ def test_queries_that_are_no_type_only_star_take_no_star_path(text) -> None:
 
 
 def _fragment_queries(smiles: list[str], kind: str, n: int, seed: int) -> list[str]:
-    """SMARTS of random stars (an atom and its neighbours) or rings cut out of molecules."""
+    """SMARTS of random stars (an atom and its neighbours), rings, or rings with some of
+    the atoms bonded to them (kind "decorated") cut out of molecules."""
     rng = np.random.default_rng(seed)
     out: list[str] = []
     while len(out) < n:
@@ -508,6 +509,17 @@ def _fragment_queries(smiles: list[str], kind: str, n: int, seed: int) -> list[s
                 continue
             k = int(rng.integers(rings.NumRings()))
             atoms, bonds = list(rings.AtomRings()[k]), list(rings.BondRings()[k])
+            if kind == "decorated":  # some off-ring neighbours as leaves (at least one)
+                cycle, leaves = set(atoms), []
+                for i in list(atoms):
+                    for bond in mol.GetAtomWithIdx(i).GetBonds():
+                        j = bond.GetOtherAtomIdx(i)
+                        if j not in cycle and j not in leaves and rng.random() < 0.6:
+                            leaves.append(j)
+                            bonds.append(bond.GetIdx())
+                if not leaves:
+                    continue
+                atoms += leaves
         if len(atoms) < 2:
             continue
         text = Chem.MolFragmentToSmiles(mol, atomsToUse=atoms, bondsToUse=bonds)

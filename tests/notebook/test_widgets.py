@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import threading
 
 import ipywidgets as widgets
@@ -311,6 +312,8 @@ def test_similarity_search_tab(batch):
     search.search()
     hits = search.table.model.frame
     assert len(hits) == 3 and 5 not in hits["row"].tolist()
+    row_5 = batch.table.loc[batch.table["row"] == 5, "smiles"].iloc[0]
+    assert f'alt="{html.escape(row_5, quote=True)}"' in search.message.value  # query drawn
     # brute force: Tanimoto of the packed fingerprints
     fps = np.unpackbits(batch.fingerprints, axis=1).astype(bool)
     pos = {int(r): i for i, r in enumerate(batch.fingerprint_rows)}

@@ -5,8 +5,12 @@
 :func:`molaudit.audit` accepts.
 
 Nearest neighbours are exact: every fingerprint of ``other`` is compared with the
-reference's :class:`~molaudit.analytics.similarity.index.FingerprintIndex` by the engine's
-cache-blocked numba kernel (``FingerprintIndex.nearest_of``: a tile of 1,024 reference
+reference's :class:`~molaudit.analytics.similarity.index.FingerprintIndex`
+(``FingerprintIndex.nearest_of``). From 4,096 reference molecules on, each query reads only
+its on-bit columns of the reference fingerprints stored by bit and counts the common bits of
+every reference molecule at once (:mod:`molaudit.analytics.similarity.sliced`; 100k x 100k in
+12.4 s on 2 cores, 0.12 ms a query, against FPSim2's ``top_k(k=1)`` 2.0 ms); smaller sets and
+the odd query go through the cache-blocked packed kernel (a tile of 1,024 reference
 fingerprints stays in L2 while a block of 64 popcount-sorted queries is compared with it; a
 tile is skipped for a query when the popcount bound ``min(a, b) / max(a, b)`` of the tile is
 below the query's best similarity so far). Tanimoto is ``c / (a + b - c)`` in float64 like

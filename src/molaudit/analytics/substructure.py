@@ -3,9 +3,10 @@
 The index holds the standardized parent of every non-error row (``std_smiles``, parsed once):
 its RDKit canonical SMILES, its RDKit pattern fingerprint (2048 bits, packed as ``uint64``
 word columns), the atom types it has (element x aromatic flag, 512 bits), the keys of its
-rings and of its atoms' stars (ids into two small vocabularies) and a flag byte: about 500
-bytes a molecule (MOSES). A ``MolHolder`` of live molecules took 28 kB a molecule (2.8 GB at
-100k), so no molecule is kept parsed.
+rings, of its atoms' stars and of its decorated rings (ids into three small vocabularies) and
+a flag byte: about 560 bytes a molecule (MOSES; 505 without the decorated rings). A
+``MolHolder`` of live molecules took 28 kB a molecule (2.8 GB at 100k), so no molecule is
+kept parsed.
 
 A search answers, with no parse at all,
 
@@ -17,7 +18,10 @@ A search answers, with no parse at all,
   neighbours, and RDKit matches the query on each distinct star alone;
 
 and for a one-cycle query of such atoms and bonds (``c1ccccc1``, ``C1CC1``) it takes every
-molecule one of whose rings (read alone by RDKit) contains the query as a match. Every other
+molecule one of whose rings (read alone by RDKit) contains the query as a match; for one
+cycle plus leaf atoms on it (``Brc1ccccc1``, ``FC1CC1``, ``Brc1ccc(Cl)cc1``) every molecule
+the probe of one of whose *decorated* rings (the ring with one new atom per off-ring
+neighbour, :mod:`molaudit.analytics.substructure_keys`) contains the query. Every other
 molecule is screened with numpy (the query's pattern-fingerprint bits must all be set in the
 molecule's; :mod:`molaudit.analytics.substructure_screen`, which also tightens SMARTS queries
 whose unspecified bonds RDKit's query fingerprint skips), and the survivors are matched by
@@ -28,17 +32,24 @@ parents gives (``useChirality=False``, RDKit's default); ``tests/analytics/
 test_substructure.py`` and ``test_substructure_library.py`` check that on ~100 queries and
 hand-picked odd molecules (cubane, dative bonds, explicit hydrogens, selenophene...).
 
-Measured 2026-12-02 (MOSES, 2 cores shared, load 3.4-4.1, ``benchmarks/bench_search.py``),
-against that loop over already-parsed parents: at 100k every query of the bench is x8 or more
-faster (bromobenzene x8.1, indole x18.5, benzene x11.7, amide x19.8, ``[#7]`` x34.6,
-cyclopropane x110), 5-60 ms a query; the table's SMARTS filter takes at most 0.05 s. What is
-left is re-reading the survivors of queries that are neither stars nor one cycle (fused
-rings, chains), ~30 us a molecule. Building costs ~430 us a molecule (the pattern
-fingerprint 60% of it; +30% for the types and keys): 59 s at 100k at load 4, once per batch.
+Measured 2026-12-02 (MOSES, quiet machine, load 1.2-1.5, ``benchmarks/bench_search.py
+--parts substructure``), against that loop over already-parsed parents: at 100k every
+selective query of the bench is x14 or more faster (bromobenzene x31.9, x8.1-9.3 before the
+decorated rings; indole x20.4, quinoline x14.9, ``C(F)(F)F`` x57.7, cyclopropane x97.6), the
+common ones x8 or more (benzene x8.3, amide x12.2, ``[#7]`` x21.8), 5-70 ms a query; the
+table's SMARTS filter takes at most 0.05 s; at 20k bromobenzene is x14.7. What is left is
+re-reading the survivors of queries that are neither stars nor one cycle (with or without
+leaves): fused rings, chains, ~20-30 us a molecule; the first ring-plus-leaves query also
+builds its probes (~10-20 ms at 100k, cached on the index). Building costs ~330 us a molecule
+(the pattern fingerprint 60% of it; +30% for the types and keys, to which the decorated rings
+add no measurable time: they come from the same pass over the bonds as the star keys; 9.2-9.9
+s of CPU at 20k serially, 9.1-10.3 s without them, at load 3.3): 32.5 s at 100k on 2 cores,
+once per batch.
 
 A batch's index lives in a :class:`LibraryBuild`: read from the batch's disk cache (the
-``analytics`` cache, key = batch key + :data:`_LIBRARY_FORMAT`), else built once and
-written there; built in a daemon thread when the panel opens (:meth:`molaudit.Batch.show`) or
+``analytics`` cache, key = batch key + the bytes format's name,
+:data:`~molaudit.analytics.substructure_format.LIBRARY_FORMAT`), else built once and written
+there; built in a daemon thread when the panel opens (:meth:`molaudit.Batch.show`) or
 on first use; a caller that finds a build running waits for it (bounded) instead of starting
 a second. :meth:`SubstructureIndex.to_bytes` / :meth:`~SubstructureIndex.from_bytes` are
 plain bytes (a header, numpy arrays and the SMILES as UTF-8 text: never a Python pickle). The
@@ -63,16 +74,27 @@ from rdkit.Chem import rdSubstructLibrary
 
 from molaudit.analytics._base import AnalyticInput, AnalyticResult, empty_result, register
 from molaudit.analytics.params import Param, ParameterError
+from molaudit.analytics.substructure_format import (
+    LIBRARY_FORMAT,
+    csr,
+    csr_lists,
+    library_bytes,
+    pack_types,
+    read_library,
+)
+from molaudit.analytics.substructure_keys import (
+    DecoratedKey,
+    decorated_columns,
+    decorated_query_matches,
+    library_keys,
+)
 from molaudit.analytics.substructure_screen import (
-    ATOM_WORDS,
     FP_BITS,
-    WORDS,
     RingKey,
     StarKey,
     atom_codes,
     atom_query_mask,
     atom_types,
-    graph_keys,
     irregular,
     pack,
     query_screens,
@@ -87,8 +109,6 @@ logger = logging.getLogger("molaudit")
 
 #: Survivors of the screen matched between two checks of the cancel event.
 SLICE = 5_000
-#: Header of the bytes format; part of the disk-cache key, so a new format never reads an old.
-_LIBRARY_FORMAT = "substructure-library-3"
 
 
 def parse_query(query: str) -> Chem.Mol:
@@ -117,7 +137,7 @@ def parse_query(query: str) -> Chem.Mol:
     return mol
 
 
-Entry = tuple[str, bytes, int, bytes, set[RingKey], set[StarKey]]
+Entry = tuple[str, bytes, int, bytes, set[RingKey], set[StarKey], set[DecoratedKey]]
 #: Flags of a molecule: a premise of the tightened SMARTS fails for it (screened with
 #: RDKit's plain query fingerprint), or it has a dative bond (RDKit's pattern fingerprint
 #: misses paths through those: never screened out, always matched)
@@ -128,8 +148,8 @@ _DATIVE = Chem.MolFromSmarts("[*]->[*]")
 
 
 def _entries(smiles: Sequence[str | None]) -> list[Entry | None]:
-    """(canonical SMILES, pattern fingerprint, flags, atom types, ring keys, star keys) of
-    each SMILES; None when it does not parse."""
+    """(canonical SMILES, pattern fingerprint, flags, atom types, ring keys, star keys,
+    decorated ring keys) of each SMILES; None when it does not parse."""
     out: list[Entry | None] = []
     blocker = rdBase.BlockLogs()  # noqa: F841 (logging is blocked while it lives)
     for s in smiles:
@@ -141,10 +161,10 @@ def _entries(smiles: Sequence[str | None]) -> list[Entry | None]:
         text = Chem.MolToSmiles(mol)
         codes = atom_codes(mol, text)
         flags = IRREGULAR * irregular(mol) | UNSCREENED * mol.HasSubstructMatch(_DATIVE)
-        rings, stars = graph_keys(mol, codes)
+        rings, stars, decorated = library_keys(mol, codes)
         if stars is None:  # a bond beyond single..aromatic: never screened out either
             flags, stars = flags | NO_STARS | UNSCREENED, set()
-        out.append((text, fp, flags, atom_types(mol, codes), rings, stars))
+        out.append((text, fp, flags, atom_types(mol, codes), rings, stars, decorated))
     return out
 
 
@@ -157,34 +177,6 @@ def _all_entries(smiles: Sequence[str | None], n_jobs: int) -> list[Entry | None
         parts = Parallel(n_jobs=n_jobs)(delayed(_entries)(c) for c in chunks)
         return [e for part in parts for e in part]
     return _entries(smiles)
-
-
-def _pack_types(types: list[bytes]) -> np.ndarray:
-    if not types:
-        return np.zeros((ATOM_WORDS, 0), dtype=np.uint64)
-    flat = np.frombuffer(b"".join(types), dtype="<u8").reshape(len(types), ATOM_WORDS)
-    return np.ascontiguousarray(flat.T, dtype=np.uint64)
-
-
-def _csr(lists: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
-    ptr = np.zeros(len(lists) + 1, dtype=np.int64)
-    ptr[1:] = np.cumsum([len(x) for x in lists])
-    ids = np.fromiter((i for x in lists for i in x), dtype=np.int64, count=int(ptr[-1]))
-    return ptr, ids
-
-
-def _lists(ptr: np.ndarray, ids: np.ndarray) -> list[list[int]]:
-    p, i = ptr.tolist(), ids.tolist()
-    return [i[p[k] : p[k + 1]] for k in range(len(p) - 1)]
-
-
-def _vocab_text(keys: list[tuple[int, ...]]) -> bytes:
-    return "\n".join(",".join(str(x) for x in key) for key in keys).encode("ascii")
-
-
-def _vocab(text: bytes) -> list[tuple[int, ...]]:
-    lines = text.decode("ascii").split("\n")
-    return [tuple(int(x) for x in line.split(",")) for line in lines if line]
 
 
 class SubstructureIndex:
@@ -212,6 +204,9 @@ class SubstructureIndex:
         rings = [[vocab.setdefault(key, len(vocab)) for key in e[4]] for _, e in kept]
         star_vocab: dict[StarKey, int] = {}
         stars = [[star_vocab.setdefault(key, len(star_vocab)) for key in e[5]] for _, e in kept]
+        deco_vocab: dict[DecoratedKey, int] = {}
+        decos = [[deco_vocab.setdefault(key, len(deco_vocab)) for key in e[6]] for _, e in kept]
+        deco_rings, deco_types = decorated_columns(list(deco_vocab), vocab)
         self._arrays(
             np.asarray([row for row, _ in kept], dtype=np.int64),
             # RDKit canonical SMILES, re-read without full sanitization when matched;
@@ -220,11 +215,15 @@ class SubstructureIndex:
             [e[0] for _, e in kept],
             pack([e[1] for _, e in kept]),
             np.fromiter((e[2] for _, e in kept), np.uint8, len(kept)),
-            _pack_types([e[3] for _, e in kept]),
+            pack_types([e[3] for _, e in kept]),
             rings,
             list(vocab),
             stars,
             list(star_vocab),
+            decos,
+            list(deco_vocab),
+            deco_rings,
+            deco_types,
         )
 
     def _arrays(
@@ -238,15 +237,22 @@ class SubstructureIndex:
         vocab: list[RingKey],
         stars: list[list[int]],
         star_vocab: list[StarKey],
+        decos: list[list[int]],
+        deco_vocab: list[DecoratedKey],
+        deco_rings: np.ndarray,
+        deco_types: np.ndarray,
     ) -> None:
         """Set the columns, ordered by ascending row (``rings``: ids into ``vocab`` of each
-        molecule's ring keys)."""
+        molecule's ring keys; likewise ``stars`` and ``decos``; ``deco_rings``: the ring
+        key of each decorated key, an id into ``vocab``; ``deco_types``: its off-ring atom
+        types, ``(ATOM_WORDS, len(deco_vocab))`` words)."""
         order = np.argsort(rows, kind="stable")
         if np.any(order != np.arange(len(order))):
             rows, flags = rows[order], flags[order]
             smiles = [smiles[i] for i in order]
             rings = [rings[i] for i in order]
             stars = [stars[i] for i in order]
+            decos = [decos[i] for i in order]
             fingerprints, types = fingerprints[:, order], types[:, order]
         self.rows = np.asarray(rows, dtype=np.int64)
         self.smiles = smiles
@@ -254,9 +260,13 @@ class SubstructureIndex:
         self.flags = np.asarray(flags, dtype=np.uint8)
         self.types = np.ascontiguousarray(types, dtype=np.uint64)
         self.ring_vocab = vocab
-        self.ring_ptr, self.ring_ids = _csr(rings)
+        self.ring_ptr, self.ring_ids = csr(rings)
         self.star_vocab = star_vocab
-        self.star_ptr, self.star_ids = _csr(stars)
+        self.star_ptr, self.star_ids = csr(stars)
+        self.deco_vocab = deco_vocab
+        self.deco_ptr, self.deco_ids = csr(decos)
+        self.deco_rings = np.asarray(deco_rings, dtype=np.int64)
+        self.deco_types = np.ascontiguousarray(deco_types, dtype=np.uint64)
 
     @property
     def odd(self) -> np.ndarray:
@@ -291,10 +301,15 @@ class SubstructureIndex:
         take = where[in_base]
         vocab = {key: i for i, key in enumerate(base.ring_vocab)}
         remap = [vocab.setdefault(key, len(vocab)) for key in parsed.ring_vocab]
-        base_rings = _lists(base.ring_ptr, base.ring_ids)
+        base_rings = csr_lists(base.ring_ptr, base.ring_ids)
         star_vocab = {key: i for i, key in enumerate(base.star_vocab)}
         star_remap = [star_vocab.setdefault(key, len(star_vocab)) for key in parsed.star_vocab]
-        base_stars = _lists(base.star_ptr, base.star_ids)
+        base_stars = csr_lists(base.star_ptr, base.star_ids)
+        deco_vocab = {key: i for i, key in enumerate(base.deco_vocab)}
+        deco_remap = [deco_vocab.setdefault(key, len(deco_vocab)) for key in parsed.deco_vocab]
+        fresh_keys = [i for i, j in enumerate(deco_remap) if j >= len(base.deco_vocab)]
+        ring_remap = np.asarray(remap, dtype=np.int64)
+        base_decos = csr_lists(base.deco_ptr, base.deco_ids)
         self = cls.__new__(cls)
         self._arrays(
             np.concatenate([rows[in_base], parsed.rows]),
@@ -303,94 +318,30 @@ class SubstructureIndex:
             np.concatenate([base.flags[take], parsed.flags]),
             np.concatenate([base.types[:, take], parsed.types], axis=1),
             [base_rings[p] for p in take]
-            + [[remap[i] for i in r] for r in _lists(parsed.ring_ptr, parsed.ring_ids)],
+            + [[remap[i] for i in r] for r in csr_lists(parsed.ring_ptr, parsed.ring_ids)],
             list(vocab),
             [base_stars[p] for p in take]
-            + [[star_remap[i] for i in r] for r in _lists(parsed.star_ptr, parsed.star_ids)],
+            + [[star_remap[i] for i in r] for r in csr_lists(parsed.star_ptr, parsed.star_ids)],
             list(star_vocab),
+            [base_decos[p] for p in take]
+            + [[deco_remap[i] for i in r] for r in csr_lists(parsed.deco_ptr, parsed.deco_ids)],
+            list(deco_vocab),
+            np.concatenate([base.deco_rings, ring_remap[parsed.deco_rings[fresh_keys]]]),
+            np.concatenate([base.deco_types, parsed.deco_types[:, fresh_keys]], axis=1),
         )
         return self
 
     @classmethod
     def from_bytes(cls, blob: bytes) -> SubstructureIndex:
-        """An index from :meth:`to_bytes` output (numpy arrays and text, no Python pickle)."""
-        header, _, rest = blob.partition(b"\n")
-        if header.decode("ascii", "replace") != _LIBRARY_FORMAT:
-            raise ValueError("not a molaudit substructure library")
-        view = memoryview(rest)
-        if len(view) < 40:
-            raise ValueError("substructure library is truncated")
-        n, n_ring, n_star, ring_text, star_text = (
-            int(x) for x in np.frombuffer(view[:40], dtype="<i8")
-        )
-        body = 8 * ((1 + WORDS + ATOM_WORDS) * n + 2 * (n + 1) + n_ring + n_star) + n
-        if min(n, n_ring, n_star, ring_text, star_text) < 0 or len(view) < 40 + body:
-            raise ValueError("substructure library is truncated or damaged")
-        offset = 40
-
-        def take(size: int, dtype: str) -> np.ndarray:
-            nonlocal offset
-            out = np.frombuffer(view[offset : offset + size], dtype=dtype)
-            offset += size
-            return out
-
+        """An index from :meth:`to_bytes` output (numpy arrays and text, no Python pickle;
+        checked by :func:`~molaudit.analytics.substructure_format.read_library`)."""
         self = cls.__new__(cls)
-        self.rows = take(8 * n, "<i8").astype(np.int64)
-        self.fingerprints = take(8 * WORDS * n, "<u8").astype(np.uint64).reshape(WORDS, n)
-        self.types = take(8 * ATOM_WORDS * n, "<u8").astype(np.uint64).reshape(ATOM_WORDS, n)
-        self.ring_ptr = take(8 * (n + 1), "<i8").astype(np.int64)
-        self.ring_ids = take(8 * n_ring, "<i8").astype(np.int64)
-        self.star_ptr = take(8 * (n + 1), "<i8").astype(np.int64)
-        self.star_ids = take(8 * n_star, "<i8").astype(np.int64)
-        self.flags = take(n, "u1").copy()
-        try:
-            self.ring_vocab = _vocab(bytes(take(ring_text, "u1")))
-            self.star_vocab = _vocab(bytes(take(star_text, "u1")))
-            text = bytes(view[offset:]).decode("utf-8")
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise ValueError(f"substructure library is damaged ({exc})") from None
-        self.smiles = text.split("\n") if n else []
-        if len(self.smiles) != n or len(self.rows) != n:
-            raise ValueError("substructure library and its rows differ in length")
-        if np.any(self.flags > IRREGULAR | UNSCREENED | NO_STARS):
-            raise ValueError("substructure library is damaged (flags)")
-        for ptr, ids, vocab in (
-            (self.ring_ptr, self.ring_ids, self.ring_vocab),
-            (self.star_ptr, self.star_ids, self.star_vocab),
-        ):
-            if (
-                ptr[0] != 0
-                or ptr[-1] != len(ids)
-                or np.any(np.diff(ptr) < 0)
-                or (len(ids) and not 0 <= ids.min() <= ids.max() < len(vocab))
-            ):
-                raise ValueError("substructure library is damaged (ring or star keys)")
+        self.__dict__.update(read_library(blob, IRREGULAR | UNSCREENED | NO_STARS))
         return self
 
     def to_bytes(self) -> bytes:
-        """Plain bytes: a header line; sizes; rows, fingerprint words, atom-type words,
-        ring-key offsets and ids, star-key offsets and ids (all little-endian), one flag
-        byte a molecule; the ring and star keys as text (one per line, comma-separated) and
-        the SMILES joined by newlines."""
-        rings, stars = _vocab_text(self.ring_vocab), _vocab_text(self.star_vocab)
-        sizes = [len(self.rows), len(self.ring_ids), len(self.star_ids), len(rings), len(stars)]
-        return b"".join(
-            [
-                _LIBRARY_FORMAT.encode("ascii") + b"\n",
-                np.asarray(sizes, dtype="<i8").tobytes(),
-                np.ascontiguousarray(self.rows, dtype="<i8").tobytes(),
-                np.ascontiguousarray(self.fingerprints, dtype="<u8").tobytes(),
-                np.ascontiguousarray(self.types, dtype="<u8").tobytes(),
-                np.ascontiguousarray(self.ring_ptr, dtype="<i8").tobytes(),
-                np.ascontiguousarray(self.ring_ids, dtype="<i8").tobytes(),
-                np.ascontiguousarray(self.star_ptr, dtype="<i8").tobytes(),
-                np.ascontiguousarray(self.star_ids, dtype="<i8").tobytes(),
-                np.ascontiguousarray(self.flags, dtype="u1").tobytes(),
-                rings,
-                stars,
-                "\n".join(self.smiles).encode("utf-8"),
-            ]
-        )
+        """Plain bytes (:mod:`molaudit.analytics.substructure_format`)."""
+        return library_bytes(self)
 
     def __len__(self) -> int:
         return int(self.rows.shape[0])
@@ -436,13 +387,35 @@ class SubstructureIndex:
         """Positions (ascending) proven to contain a one-cycle query because one of their
         rings, read alone, contains it (:func:`~molaudit.analytics.substructure_screen.
         ring_query_matches`); None for other queries. Not proven is not a no."""
-        keys = ring_query_matches(query, self.ring_vocab)
+        keys = ring_query_matches(
+            query, self.ring_vocab, self.__dict__.setdefault("_ring_probes", {})
+        )
         if keys is None:
             return None
         wanted = np.zeros(len(self.ring_vocab), dtype=bool)
         wanted[keys] = True
         owner = np.repeat(np.arange(len(self), dtype=np.int64), np.diff(self.ring_ptr))
         return np.unique(owner[wanted[self.ring_ids]])
+
+    def _by_decorated(self, query: Chem.Mol) -> np.ndarray | None:
+        """Positions (ascending) proven to contain a ring-plus-leaves query because the
+        probe of one of their decorated rings contains it (:mod:`molaudit.analytics.
+        substructure_keys`); None for other queries. Not proven is not a no."""
+        keys = decorated_query_matches(
+            query,
+            self.deco_vocab,
+            self.deco_rings,
+            self.deco_types,
+            self.ring_vocab,
+            self.__dict__.setdefault("_deco_probes", {}),
+            self.__dict__.setdefault("_ring_probes", {}),
+        )
+        if keys is None:
+            return None
+        wanted = np.zeros(len(self.deco_vocab), dtype=bool)
+        wanted[keys] = True
+        owner = np.repeat(np.arange(len(self), dtype=np.int64), np.diff(self.deco_ptr))
+        return np.unique(owner[wanted[self.deco_ids]])
 
     def search(self, query: Chem.Mol, *, cancel: Any = None, num_threads: int = -1) -> np.ndarray:
         """Input rows (ascending) of the molecules containing ``query``.
@@ -465,6 +438,8 @@ class SubstructureIndex:
         else:
             survivors = self.candidates(query)
             proven = self._by_rings(query)
+            if proven is None:
+                proven = self._by_decorated(query)
         if proven is not None:  # those need no parse; the rest of the survivors are matched
             survivors = survivors[~np.isin(survivors, proven, assume_unique=True)]
         hits: list[np.ndarray] = [] if proven is None else [proven]
@@ -520,7 +495,8 @@ class LibraryBuild:
     store : molaudit.run.cache.Store, optional
         Where the library is kept as bytes (``analytics`` cache, key ``key``).
     key : str, optional
-        Disk-cache key (the batch key, the column and :data:`_LIBRARY_FORMAT`).
+        Disk-cache key (the batch key, the column and
+        :data:`~molaudit.analytics.substructure_format.LIBRARY_FORMAT`).
 
     Notes
     -----
@@ -675,7 +651,7 @@ def library_build(
     if store is not None and key is not None and not derived:
         from molaudit.run.cache import digest
 
-        cache_key = digest(key, "substructure-library", _LIBRARY_FORMAT, column)
+        cache_key = digest(key, "substructure-library", LIBRARY_FORMAT, column)
 
     def make() -> SubstructureIndex:
         smiles, rows = _library_inputs(data, column)

@@ -39,6 +39,7 @@ __all__ = [
     "QueryScreens",
     "atom_codes",
     "atom_query_mask",
+    "atom_type_mask",
     "atom_types",
     "graph_keys",
     "irregular",
@@ -393,18 +394,25 @@ def _ring_probe(key: RingKey) -> Chem.Mol:
     return out
 
 
-def ring_query_matches(query: Chem.Mol, keys: list[RingKey]) -> np.ndarray | None:
+def ring_query_matches(
+    query: Chem.Mol, keys: list[RingKey], probes: dict[int, Chem.Mol] | None = None
+) -> np.ndarray | None:
     """Indices of ``keys`` whose ring contains ``query`` (a one-cycle type-only query, see
     :func:`ring_query_size`; RDKit matches it on each ring alone), or None for other
-    queries."""
+    queries. ``probes`` caches the ring molecules by index."""
     k = ring_query_size(query)
     if k is None:
         return None
-    found = [
-        i
-        for i, key in enumerate(keys)
-        if len(key) == 2 * k and _ring_probe(key).HasSubstructMatch(query, useChirality=False)
-    ]
+    probes = {} if probes is None else probes
+    found = []
+    for i, key in enumerate(keys):
+        if len(key) != 2 * k:
+            continue
+        probe = probes.get(i)
+        if probe is None:
+            probe = probes[i] = _ring_probe(key)
+        if probe.HasSubstructMatch(query, useChirality=False):
+            found.append(i)
     return np.asarray(found, dtype=np.int64)
 
 
@@ -427,7 +435,13 @@ def atom_query_mask(query: Chem.Mol, present: np.ndarray) -> np.ndarray | None:
     """
     if query.GetNumAtoms() != 1 or query.GetNumBonds():
         return None
-    atom = query.GetAtomWithIdx(0)
+    return atom_type_mask(query.GetAtomWithIdx(0), present)
+
+
+def atom_type_mask(atom: Chem.Atom, present: np.ndarray) -> np.ndarray | None:
+    """The atom-type words (bits of ``present``, see :func:`atom_types`) whose lone atom
+    ``atom``, a query atom that reads only element and aromaticity, matches (RDKit's own
+    ``Match``); None for any other atom."""
     if not atom.HasQuery():
         return None  # a SMILES atom also compares charge, isotope, H count
     lines = [line.split() for line in atom.DescribeQuery().strip().split("\n")]

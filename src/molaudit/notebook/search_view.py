@@ -7,7 +7,9 @@ from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as widgets
+import numpy as np
 
+from molaudit.analytics.similarity.index import row_lookup
 from molaudit.notebook.depict import img_tag
 from molaudit.notebook.table_widget import MoleculeTable
 
@@ -72,11 +74,7 @@ class SimilaritySearch(widgets.VBox):
             self.message.value = f"no hits{note}"
             self.output.children = []
             return
-        smiles = (
-            text
-            if isinstance(query, str)
-            else str(self.batch.table.set_index("row")["smiles"].get(query, ""))
-        )
+        smiles = text if isinstance(query, str) else self._row_smiles(query)
         self.message.value = (
             f"<div style='display:flex;gap:10px;align-items:center'>{img_tag(smiles, 160, 110)}"
             f"<span>query · {len(hits)} hits{note}</span></div>"
@@ -87,6 +85,11 @@ class SimilaritySearch(widgets.VBox):
         if self.on_rows is not None:
             self.table.on_select(lambda rows: self.on_rows(rows, f"similar to {text}"))
         self.output.children = [self.table]
+
+    def _row_smiles(self, row: int) -> str:
+        """The input SMILES of a row query, looked up in O(1) (no index of the whole table)."""
+        value = row_lookup(self.batch.analytics.input(), np.array([row]), "smiles")[0]
+        return value if isinstance(value, str) else ""
 
     def __repr__(self) -> str:
         return "<molaudit SimilaritySearch>"

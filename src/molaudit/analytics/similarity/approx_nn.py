@@ -74,7 +74,7 @@ def _rerank(lo, hi, graph, words, counts, rows, k, stamp, out_pos, out_sim, out_
                     continue
                 stamp[c] = p
                 s = _tanimoto(qc, counts[c], _common(words[p], words, c))
-                nfound = _insert_ranked(out_sim, out_pos, i, k, nfound, s, c, rows)
+                nfound = _insert_ranked(out_sim[i], out_pos[i], k, nfound, s, c, rows)
         out_n[i] = nfound
 
 

@@ -3,7 +3,6 @@
 They run on the Tanimoto engine of :mod:`molaudit.analytics.similarity.index`.
 """
 
-
 from __future__ import annotations
 
 import time
