@@ -374,10 +374,7 @@ class SubstructureIndex:
         keys = star_query_matches(query, self.star_vocab, probes)
         if keys is None:
             return None
-        wanted = np.zeros(len(self.star_vocab), dtype=bool)
-        wanted[keys] = True
-        owner = np.repeat(np.arange(len(self), dtype=np.int64), np.diff(self.star_ptr))
-        proven = np.unique(owner[wanted[self.star_ids]])
+        proven = self._owners(keys, len(self.star_vocab), self.star_ptr, self.star_ids)
         rest = np.flatnonzero(self.flags & NO_STARS)
         if len(rest):
             rest = np.intersect1d(rest, self.candidates(query), assume_unique=True)
@@ -392,10 +389,7 @@ class SubstructureIndex:
         )
         if keys is None:
             return None
-        wanted = np.zeros(len(self.ring_vocab), dtype=bool)
-        wanted[keys] = True
-        owner = np.repeat(np.arange(len(self), dtype=np.int64), np.diff(self.ring_ptr))
-        return np.unique(owner[wanted[self.ring_ids]])
+        return self._owners(keys, len(self.ring_vocab), self.ring_ptr, self.ring_ids)
 
     def _by_decorated(self, query: Chem.Mol) -> np.ndarray | None:
         """Positions (ascending) proven to contain a ring-plus-leaves query because the
@@ -412,10 +406,17 @@ class SubstructureIndex:
         )
         if keys is None:
             return None
-        wanted = np.zeros(len(self.deco_vocab), dtype=bool)
+        return self._owners(keys, len(self.deco_vocab), self.deco_ptr, self.deco_ids)
+
+    def _owners(
+        self, keys: np.ndarray, n_keys: int, ptr: np.ndarray, ids: np.ndarray
+    ) -> np.ndarray:
+        """Positions (ascending) of the molecules holding any of the vocabulary ids ``keys``
+        (their key lists as CSR ``ptr`` / ``ids``)."""
+        wanted = np.zeros(n_keys, dtype=bool)
         wanted[keys] = True
-        owner = np.repeat(np.arange(len(self), dtype=np.int64), np.diff(self.deco_ptr))
-        return np.unique(owner[wanted[self.deco_ids]])
+        owner = np.repeat(np.arange(len(self), dtype=np.int64), np.diff(ptr))
+        return np.unique(owner[wanted[ids]])
 
     def search(self, query: Chem.Mol, *, cancel: Any = None, num_threads: int = -1) -> np.ndarray:
         """Input rows (ascending) of the molecules containing ``query``.

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
+from collections.abc import Callable
 
 import numpy as np
 from rdkit import Chem, DataStructs, rdBase
@@ -300,6 +301,28 @@ def _star_probe(key: StarKey) -> Chem.Mol:
     return out
 
 
+def _probe_matches(
+    query: Chem.Mol,
+    keys: list[tuple[int, ...]],
+    probes: dict[int, Chem.Mol] | None,
+    fits: Callable[[tuple[int, ...]], bool],
+    make_probe: Callable[[tuple[int, ...]], Chem.Mol],
+) -> np.ndarray:
+    """Indices of the ``keys`` that ``fits`` and whose probe molecule (``make_probe``, cached
+    by index in ``probes``) RDKit matches ``query`` on."""
+    probes = {} if probes is None else probes
+    found = []
+    for i, key in enumerate(keys):
+        if not fits(key):
+            continue
+        probe = probes.get(i)
+        if probe is None:
+            probe = probes[i] = make_probe(key)
+        if probe.HasSubstructMatch(query, useChirality=False):
+            found.append(i)
+    return np.asarray(found, dtype=np.int64)
+
+
 def star_query_matches(
     query: Chem.Mol, keys: list[StarKey], probes: dict[int, Chem.Mol] | None = None
 ) -> np.ndarray | None:
@@ -309,17 +332,8 @@ def star_query_matches(
     k = star_query_size(query)
     if k is None:
         return None
-    probes = {} if probes is None else probes
-    found = []
-    for i, key in enumerate(keys):
-        if len(key) < 2 * k - 1:
-            continue  # fewer neighbours than the query's centre has
-        probe = probes.get(i)
-        if probe is None:
-            probe = probes[i] = _star_probe(key)
-        if probe.HasSubstructMatch(query, useChirality=False):
-            found.append(i)
-    return np.asarray(found, dtype=np.int64)
+    # fewer neighbours than the query's centre has: no match
+    return _probe_matches(query, keys, probes, lambda key: len(key) >= 2 * k - 1, _star_probe)
 
 
 def _ring_keys_slow(mol: Chem.Mol, codes: list[int]) -> set[RingKey]:
@@ -403,17 +417,7 @@ def ring_query_matches(
     k = ring_query_size(query)
     if k is None:
         return None
-    probes = {} if probes is None else probes
-    found = []
-    for i, key in enumerate(keys):
-        if len(key) != 2 * k:
-            continue
-        probe = probes.get(i)
-        if probe is None:
-            probe = probes[i] = _ring_probe(key)
-        if probe.HasSubstructMatch(query, useChirality=False):
-            found.append(i)
-    return np.asarray(found, dtype=np.int64)
+    return _probe_matches(query, keys, probes, lambda key: len(key) == 2 * k, _ring_probe)
 
 
 def _probe(code: int) -> Chem.Atom:
